@@ -1,0 +1,2 @@
+export { measureLag } from './lag.js';
+export type { CollectionLag } from './lag.js';

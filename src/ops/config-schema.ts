@@ -1,0 +1,106 @@
+// The configuration schema: every setting, its type, default, environment
+// override and meaning, in one table. Validation, `tidemark config --defaults`
+// and the README are all derived from it.
+
+export type FieldKind = 'string' | 'int' | 'enum' | 'url' | 'brokers' | 'list';
+
+export interface Field {
+  kind: FieldKind;
+  doc: string;
+  default?: unknown;
+  env?: string;
+  protocols?: string[];
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+export const SCHEMA = {
+  mongo: {
+    url: {
+      kind: 'url',
+      protocols: ['mongodb:', 'mongodb+srv:'],
+      env: 'MONGO_URL',
+      default: `mongodb://127.0.0.1:${port('MONGO_PORT', 27017)}/?directConnection=true`,
+      doc: 'MongoDB connection string (replica set or sharded cluster; change streams need one)',
+    },
+    database: { kind: 'string', env: 'MONGO_DATABASE', default: 'amanat', doc: 'database whose collections are replicated' },
+  },
+  kafka: {
+    brokers: {
+      kind: 'brokers',
+      env: 'KAFKA_BROKERS',
+      default: [`127.0.0.1:${port('KAFKA_PORT', 9092)}`],
+      doc: 'bootstrap brokers, host:port (comma-separated in the environment)',
+    },
+    clientId: { kind: 'string', default: 'tidemark', doc: 'Kafka client id' },
+    topicPrefix: { kind: 'string', env: 'TIDEMARK_TOPIC_PREFIX', default: 'tidemark', doc: 'topics are <prefix>.<db>.<collection>' },
+    partitions: { kind: 'int', min: 1, max: 1000, default: 3, doc: 'partitions for topics tidemark creates' },
+    replicationFactor: { kind: 'int', min: 1, max: 7, default: 1, doc: 'replication factor for topics tidemark creates' },
+  },
+  schemaRegistry: {
+    url: {
+      kind: 'url',
+      protocols: ['http:', 'https:'],
+      env: 'SCHEMA_REGISTRY_URL',
+      default: `http://127.0.0.1:${port('REGISTRY_PORT', 8081)}/apis/ccompat/v7`,
+      doc: 'Confluent-compatible schema registry base URL',
+    },
+  },
+  postgres: {
+    url: {
+      kind: 'url',
+      protocols: ['postgres:', 'postgresql:'],
+      env: 'PG_URL',
+      default: `postgres://postgres@127.0.0.1:${port('PG_PORT', 5432)}/tidemark`,
+      doc: 'target PostgreSQL connection string',
+    },
+    schema: { kind: 'string', env: 'PG_SCHEMA', default: 'public', doc: 'schema holding the target tables and tidemark state' },
+  },
+  connectors: {
+    dir: { kind: 'string', default: 'connectors', doc: 'folder of collection mappings (one file per collection)' },
+    include: { kind: 'list', default: [], doc: 'collections to replicate; empty means every mapping in the folder' },
+  },
+  source: {
+    fullDocument: {
+      kind: 'enum',
+      values: ['updateLookup', 'whenAvailable', 'required'],
+      default: 'updateLookup',
+      doc: 'how updates carry the document: updateLookup, or MongoDB 6.0+ post-images (whenAvailable / required)',
+    },
+    snapshotChunkSize: { kind: 'int', min: 1, max: 100000, default: 1000, doc: 'documents per snapshot chunk (progress is persisted per chunk)' },
+    maxBatchSize: { kind: 'int', min: 1, max: 100000, default: 500, doc: 'change events per Kafka transaction' },
+    heartbeatIntervalMs: { kind: 'int', min: 100, max: 3600000, default: 5000, doc: 'an idle collection still advances its position this often' },
+  },
+  sink: {
+    groupId: { kind: 'string', env: 'TIDEMARK_SINK_GROUP', default: 'tidemark-sink', doc: 'Kafka consumer group of the sink' },
+    maxBatchRecords: { kind: 'int', min: 1, max: 100000, default: 5000, doc: 'records applied per PostgreSQL transaction' },
+  },
+  http: {
+    host: { kind: 'string', env: 'TIDEMARK_HTTP_HOST', default: '127.0.0.1', doc: 'health, metrics and status page bind address' },
+    port: { kind: 'int', env: 'TIDEMARK_HTTP_PORT', min: 0, max: 65535, default: 0, doc: 'HTTP port; 0 disables the server' },
+  },
+  log: {
+    level: {
+      kind: 'enum',
+      env: 'LOG_LEVEL',
+      values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      doc: 'pino log level',
+    },
+  },
+} as const satisfies Record<string, Record<string, Field>>;
+
+type ValueOf<F> = F extends { kind: 'int' }
+  ? number
+  : F extends { kind: 'brokers' | 'list' }
+    ? string[]
+    : F extends { kind: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : string;
+
+export type Config = {
+  -readonly [S in keyof typeof SCHEMA]: { -readonly [K in keyof (typeof SCHEMA)[S]]: ValueOf<(typeof SCHEMA)[S][K]> };
+};

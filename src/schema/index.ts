@@ -1,0 +1,2 @@
+export { applyMigrations, ensureDatabase, loadMigrations, defaultMigrationsDir } from './migrations.js';
+export type { Migration, ApplyResult } from './migrations.js';

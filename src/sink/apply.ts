@@ -1,0 +1,29 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Change } from './changes.js';
+import { copyLine } from './copy-text.js';
+import type { TableStatements } from './sql.js';
+
+/**
+ * Applies one table's de-duplicated changes inside the caller's transaction:
+ * COPY into the staging table, then set-based delete, tombstone, upsert and
+ * id_map statements. No per-row round trips.
+ */
+export async function applyChanges(client: PoolClient, sql: TableStatements, columns: string[], changes: Change[]): Promise<void> {
+  if (changes.length === 0) return;
+  await client.query(sql.createStaging);
+  const lines = function* () {
+    for (const c of changes) {
+      // Deletes carry only the key column; the others stay NULL in staging.
+      const values = columns.map((col) => c.row[col] ?? null);
+      yield copyLine([...values, c.ts.toString(), String(c.ord), c.op === 'delete' ? 'd' : 'u', c.key]);
+    }
+  };
+  await pipeline(Readable.from(lines()), client.query(copyFrom(sql.copy)));
+  await client.query(sql.deleteRows);
+  await client.query(sql.upsertTombstones);
+  await client.query(sql.upsertRows);
+  await client.query(sql.upsertIdMap);
+}

@@ -1,0 +1,43 @@
+import { BSON, EJSON, type Document } from 'bson';
+import type { KafkaMessage } from 'kafkajs';
+import { versionOf, type AvroDecoder, type ChangeEnvelope } from '../envelope/index.js';
+import { RejectedRecord, describe } from '../ops/errors.js';
+import { transform, uuidFor, type Mapping } from '../transform/index.js';
+import type { Change } from './changes.js';
+
+// Same promotion rules as the source's reads: BSON types survive decoding.
+const BSON_OPTIONS = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
+
+export type Decoded = { kind: 'change'; change: Change; envelope: ChangeEnvelope } | { kind: 'skip' } | { kind: 'reject'; reason: string };
+
+/** Kafka record → the change it asks for, or the reason it is rejected. */
+export async function decodeRecord(
+  decoder: AvroDecoder<ChangeEnvelope>,
+  mapping: Mapping,
+  partition: number,
+  message: KafkaMessage,
+): Promise<Decoded> {
+  // Tombstones only serve compaction; the delete before them carries the change.
+  if (message.value === null) return { kind: 'skip' };
+  let envelope: ChangeEnvelope;
+  try {
+    envelope = await decoder.decode(message.value);
+  } catch (err) {
+    return { kind: 'reject', reason: `undecodable record: ${describe(err)}` };
+  }
+  const { ts, ord } = versionOf(envelope.source);
+  const base = { key: envelope.key, ts, ord, partition, offset: message.offset };
+  try {
+    if (envelope.op === 'd') {
+      const id = (EJSON.parse(`{"_id":${envelope.key}}`, { relaxed: false }) as Document)._id;
+      return { kind: 'change', envelope, change: { ...base, op: 'delete', row: { [mapping.key.column]: uuidFor(mapping.collection, id) } } };
+    }
+    // An update whose document was already gone: the delete that follows carries the change.
+    if (envelope.document === null) return { kind: 'skip' };
+    const doc = BSON.deserialize(envelope.document, BSON_OPTIONS);
+    return { kind: 'change', envelope, change: { ...base, op: 'upsert', row: transform(mapping, doc) } };
+  } catch (err) {
+    if (err instanceof RejectedRecord) return { kind: 'reject', reason: err.message };
+    return { kind: 'reject', reason: `cannot transform record ${envelope.key}: ${describe(err)}` };
+  }
+}

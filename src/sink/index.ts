@@ -1,0 +1,6 @@
+export { runSink, PartitionApplier } from './sink.js';
+export type { SinkCounters } from './sink.js';
+export { newestPerKey } from './changes.js';
+export type { Change } from './changes.js';
+export { copyLine, copyField } from './copy-text.js';
+export { tableStatements } from './sql.js';

@@ -1,0 +1,149 @@
+import pg from 'pg';
+import type { Batch, Consumer, Kafka, Producer } from 'kafkajs';
+import { AvroDecoder, createRegistry, envelopeType, type ChangeEnvelope } from '../envelope/index.js';
+import type { Config } from '../ops/config.js';
+import type { Logger } from '../ops/logger.js';
+import { columnSqlTypes, type Mapping } from '../transform/index.js';
+import { applyChanges } from './apply.js';
+import { newestPerKey, type Change } from './changes.js';
+import { sendDeadLetters, type Rejection } from './dead-letter.js';
+import { decodeRecord } from './decode.js';
+import { lockedNextOffset, storeNextOffset, storedOffsets } from './offsets.js';
+import { tableStatements, type TableStatements } from './sql.js';
+
+interface TopicPlan {
+  mapping: Mapping;
+  sql: TableStatements;
+  columns: string[];
+}
+
+export interface SinkCounters {
+  applied: number;
+  rejected: number;
+  batches: number;
+}
+
+/**
+ * Applies one partition's batch: decode and transform outside the transaction,
+ * then rows and the next offset in one PostgreSQL transaction (DESIGN decision 5).
+ */
+export class PartitionApplier {
+  readonly counters: SinkCounters = { applied: 0, rejected: 0, batches: 0 };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly groupId: string,
+    private readonly plans: Map<string, TopicPlan>,
+    private readonly decoder: AvroDecoder<ChangeEnvelope>,
+    private readonly deadLetters: Producer,
+    private readonly log: Logger,
+  ) {}
+
+  async apply(topic: string, partition: number, messages: Batch['messages']): Promise<void> {
+    const plan = this.plans.get(topic);
+    if (!plan || messages.length === 0) return;
+    const changes: Change[] = [];
+    const rejections: Rejection[] = [];
+    let newestClusterMs: number | null = null;
+    for (const message of messages) {
+      const decoded = await decodeRecord(this.decoder, plan.mapping, partition, message);
+      if (decoded.kind === 'reject') rejections.push({ topic, partition, message, reason: decoded.reason });
+      if (decoded.kind !== 'change') continue;
+      changes.push(decoded.change);
+      newestClusterMs = Math.max(newestClusterMs ?? 0, decoded.envelope.source.clusterTimeSeconds * 1000);
+    }
+    const first = BigInt(messages[0]!.offset);
+    const next = BigInt(messages[messages.length - 1]!.offset) + 1n;
+    await sendDeadLetters(this.deadLetters, rejections);
+
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const stored = (await lockedNextOffset(client, this.groupId, topic, partition)) ?? 0n;
+      if (stored >= next) {
+        await client.query('ROLLBACK');
+        return; // applied already (replay after a rebalance or restart)
+      }
+      const fresh = stored > first ? changes.filter((c) => BigInt(c.offset) >= stored) : changes;
+      await applyChanges(client, plan.sql, plan.columns, newestPerKey(fresh));
+      await storeNextOffset(client, this.groupId, topic, partition, next, newestClusterMs);
+      await client.query('COMMIT');
+      this.counters.applied += fresh.length;
+      this.counters.rejected += rejections.length;
+      this.counters.batches += 1;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    this.log.debug({ topic, partition, records: messages.length, rejected: rejections.length, next: next.toString() }, 'batch applied');
+  }
+}
+
+export async function runSink(
+  config: Config,
+  logger: Logger,
+  kafka: Kafka,
+  mappings: Mapping[],
+  topicOf: (collection: string) => string,
+  signal: AbortSignal,
+): Promise<SinkCounters> {
+  const log = logger.child({ stage: 'sink' });
+  // tidemark's state tables sit in the target schema; search_path finds them.
+  const pool = new pg.Pool({ connectionString: config.postgres.url, max: 4, options: `-c search_path=${config.postgres.schema}` });
+  const plans = new Map<string, TopicPlan>(
+    mappings.map((m) => [
+      topicOf(m.collection),
+      { mapping: m, sql: tableStatements(m, config.postgres.schema), columns: columnSqlTypes(m).map((c) => c.column) },
+    ]),
+  );
+  const topics = [...plans.keys()];
+  const groupId = config.sink.groupId;
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout: 30_000 });
+  const deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const decoder = new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType);
+  const applier = new PartitionApplier(pool, groupId, plans, decoder, deadLetters, log);
+
+  try {
+    await Promise.all([consumer.connect(), deadLetters.connect()]);
+    // On every assignment, resume from the offsets stored in PostgreSQL.
+    consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
+      const assigned = Object.keys(payload.memberAssignment);
+      for (const o of await storedOffsets(pool, groupId, assigned)) {
+        if ((payload.memberAssignment[o.topic] ?? []).includes(o.partition)) {
+          consumer.seek({ topic: o.topic, partition: o.partition, offset: o.nextOffset });
+        }
+      }
+    });
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const size = config.sink.maxBatchRecords;
+        for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += size) {
+          const slice = batch.messages.slice(i, i + size);
+          await applier.apply(batch.topic, batch.partition, slice);
+          const last = slice[slice.length - 1]!.offset;
+          resolveOffset(last);
+          // Kafka's copy of the offset is for lag tools; PostgreSQL's is the truth.
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+        }
+      },
+    });
+    log.info({ topics, groupId }, 'sink started');
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    log.info('stopping: finishing the current batch');
+  } finally {
+    await consumer.disconnect().catch((err) => log.warn({ err }, 'consumer disconnect failed'));
+    await deadLetters.disconnect().catch(() => undefined);
+    await pool.end();
+  }
+  log.info(applier.counters, 'sink stopped');
+  return applier.counters;
+}

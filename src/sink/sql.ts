@@ -1,0 +1,66 @@
+import pg from 'pg';
+import type { Mapping } from '../transform/index.js';
+import { columnSqlTypes } from '../transform/index.js';
+
+const ident = (name: string) => pg.escapeIdentifier(name);
+
+/** Columns every replicated table carries: the source version of the row. */
+export const VERSION_COLUMNS = ['_tm_ts', '_tm_ord'] as const;
+
+/** The SQL that applies one table's staged changes; built once per mapping. */
+export interface TableStatements {
+  staging: string;
+  createStaging: string;
+  copy: string;
+  stagedColumns: string[];
+  deleteRows: string;
+  upsertTombstones: string;
+  upsertRows: string;
+  upsertIdMap: string;
+}
+
+export function tableStatements(mapping: Mapping, schema: string): TableStatements {
+  const target = `${ident(schema)}.${ident(mapping.table)}`;
+  const key = ident(mapping.key.column);
+  const columns = columnSqlTypes(mapping);
+  const dataColumns = columns.map((c) => c.column);
+  const staging = ident(`_tm_stage_${mapping.table}`);
+  const stagedColumns = [...dataColumns, '_tm_ts', '_tm_ord', '_tm_op', '_tm_legacy_id'];
+  const colList = dataColumns.map(ident).join(', ');
+  const updates = [...dataColumns.filter((c) => c !== mapping.key.column), ...VERSION_COLUMNS]
+    .map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`)
+    .join(', ');
+  const tombstones = `${ident(schema)}.tidemark_tombstones`;
+  const table = pg.escapeLiteral(mapping.table);
+  const collection = pg.escapeLiteral(mapping.collection);
+  return {
+    staging,
+    stagedColumns,
+    // Typed staging columns: COPY parses each value once; the merge needs no casts.
+    createStaging:
+      `CREATE TEMP TABLE IF NOT EXISTS ${staging} (` +
+      columns.map((c) => `${ident(c.column)} ${c.sqlType}`).join(', ') +
+      `, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL, _tm_op "char" NOT NULL, _tm_legacy_id text NOT NULL) ON COMMIT DELETE ROWS`,
+    copy: `COPY ${staging} (${stagedColumns.map(ident).join(', ')}) FROM STDIN`,
+    deleteRows:
+      `DELETE FROM ${target} t USING ${staging} s WHERE s._tm_op = 'd' AND t.${key} = s.${key} ` +
+      `AND (t._tm_ts, t._tm_ord) < (s._tm_ts, s._tm_ord)`,
+    // A versioned tombstone keeps a late, older upsert from resurrecting the row.
+    upsertTombstones:
+      `INSERT INTO ${tombstones} AS tb (target_table, id, _tm_ts, _tm_ord) ` +
+      `SELECT ${table}, s.${key}, s._tm_ts, s._tm_ord FROM ${staging} s WHERE s._tm_op = 'd' ` +
+      `ON CONFLICT (target_table, id) DO UPDATE SET _tm_ts = EXCLUDED._tm_ts, _tm_ord = EXCLUDED._tm_ord, deleted_at = now() ` +
+      `WHERE (tb._tm_ts, tb._tm_ord) < (EXCLUDED._tm_ts, EXCLUDED._tm_ord)`,
+    upsertRows:
+      `INSERT INTO ${target} AS t (${colList}, _tm_ts, _tm_ord) ` +
+      `SELECT ${dataColumns.map((c) => `s.${ident(c)}`).join(', ')}, s._tm_ts, s._tm_ord FROM ${staging} s ` +
+      `WHERE s._tm_op = 'u' AND NOT EXISTS (SELECT 1 FROM ${tombstones} tb WHERE tb.target_table = ${table} ` +
+      `AND tb.id = s.${key} AND (tb._tm_ts, tb._tm_ord) >= (s._tm_ts, s._tm_ord)) ` +
+      `ON CONFLICT (${key}) DO UPDATE SET ${updates} WHERE (t._tm_ts, t._tm_ord) < (EXCLUDED._tm_ts, EXCLUDED._tm_ord)`,
+    // The id_map row is written in the same transaction as the data row (the audit's CR-6).
+    upsertIdMap:
+      `INSERT INTO ${ident(schema)}.id_map (collection, legacy_object_id, new_id) ` +
+      `SELECT ${collection}, s._tm_legacy_id, s.${key} FROM ${staging} s WHERE s._tm_op = 'u' ` +
+      `ON CONFLICT (collection, legacy_object_id) DO NOTHING`,
+  };
+}

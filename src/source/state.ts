@@ -1,0 +1,39 @@
+import type { Kafka } from 'kafkajs';
+import { readTopicToEnd } from '../ops/topic-reader.js';
+import type { ClusterTime } from './position.js';
+
+/**
+ * A collection's source position, stored in the compacted state topic under the
+ * key `<db>.<collection>` and written in the same Kafka transaction as the
+ * records it covers, so records and position can never disagree.
+ */
+export interface SourceState {
+  phase: 'snapshot' | 'stream' | 'stopped';
+  /** Where streaming starts once the snapshot is done (recorded before the scan). */
+  start: { token: string | null; clusterTime: ClusterTime };
+  /** Canonical EJSON of the last _id of the last completed snapshot chunk. */
+  snapshotLastKey: string | null;
+  snapshotCount: number;
+  /** Latest stream position: resume token and the cluster time / ordinal of the last event. */
+  resumeToken: string | null;
+  clusterTime: ClusterTime;
+  ordinal: number;
+  /** Why a stopped pipeline stopped (drop, rename, invalidate, history lost). */
+  reason?: string;
+  updatedAtMs: number;
+}
+
+export function stateKey(db: string, collection: string): string {
+  return `${db}.${collection}`;
+}
+
+export async function loadSourceStates(kafka: Kafka, topic: string): Promise<Map<string, SourceState>> {
+  const states = new Map<string, SourceState>();
+  await readTopicToEnd(kafka, topic, (message) => {
+    const key = message.key?.toString();
+    if (!key) return;
+    if (message.value === null) states.delete(key);
+    else states.set(key, JSON.parse(message.value.toString()) as SourceState);
+  });
+  return states;
+}
