@@ -344,6 +344,33 @@ up_postgres() {
   log "postgres ready on $HOST:$PG_PORT"
 }
 
+# The ports a running stack was started with are kept in run/ports.env, so that
+# `status` (and a second `up`) look at the right ports whatever the caller's env says.
+PORT_VARS=(KAFKA_PORT KAFKA_CONTROLLER_PORT REGISTRY_PORT REGISTRY_MANAGEMENT_PORT MONGO_PORT)
+
+any_alive() {
+  local c
+  for c in "${COMPONENTS[@]}"; do alive "$(read_pid "$c")" && return 0; done
+  return 1
+}
+
+load_running_ports() { # [warn]
+  local f=$RUN_DIR/ports.env v line
+  [[ -f $f ]] && any_alive || return 0
+  while IFS='=' read -r v line; do
+    [[ " ${PORT_VARS[*]} " == *" $v "* && $line =~ ^[0-9]+$ ]] || continue
+    if [[ ${1:-} == warn && ${!v} != "$line" ]]; then
+      log "note: the running stack uses $v=$line (not ${!v}); run 'down' first to change ports"
+    fi
+    printf -v "$v" '%s' "$line"
+  done <"$f"
+}
+
+save_ports() {
+  local v
+  for v in "${PORT_VARS[@]}"; do echo "$v=${!v}"; done >"$RUN_DIR/ports.env"
+}
+
 # --------------------------------------------------------------- commands
 
 ready_fn() { echo "${1}_ready"; }
@@ -390,12 +417,14 @@ cmd_up() {
   mkdir -p "$LIB_DIR" "$RUN_DIR" "$LOG_DIR" "$DATA_DIR" "$CONF_DIR"
   up_postgres
   local c
+  load_running_ports warn
   ALREADY=()
   # fetch artifacts first (sequentially), then start every JVM, then wait for each
   ensure_lib kafka "$KAFKA_LIB"
   ensure_lib registry "$REGISTRY_LIB"
   ensure_lib mongo "$MONGO_LIB"
   for c in "${COMPONENTS[@]}"; do start_if_needed "$c"; done
+  save_ports
   for c in "${COMPONENTS[@]}"; do
     [[ " ${ALREADY[*]-} " == *" $c "* ]] || wait_ready "$c" "$(ready_fn "$c")"
   done
@@ -431,7 +460,7 @@ cmd_down() {
     fi
   done
   for c in "${COMPONENTS[@]}"; do rm -f "$(pid_file "$c")"; done
-  rm -f "$RUN_DIR/kafka.logoffset"
+  rm -f "$RUN_DIR/kafka.logoffset" "$RUN_DIR/ports.env"
   local rest
   rest=$(stack_pids)
   [[ -z $rest ]] || die "processes still running: $rest"
@@ -441,6 +470,7 @@ cmd_down() {
 cmd_status() {
   local json=0 all=0 c pid port state
   [[ ${1:-} == --json ]] && json=1
+  load_running_ports
   local lines=()
   for c in "${COMPONENTS[@]}" postgres; do
     port=$(port_of "$c")
