@@ -31,7 +31,7 @@ import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.ServerVersion;
+import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.Cursor;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
@@ -55,13 +55,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 public class MongoServerLauncher {
+    // mongo-java-server's own MONGO_5_0 reports wire version 8 (really 4.2's); the Node
+    // driver 7 needs 9+. Report MongoDB 5.0's true wire version, 13.
+    static final MongoVersion MONGO_5_0 = new MongoVersion() {
+        public List<Integer> getVersionArray() { return List.of(5, 0, 0); }
+        public int getWireVersion() { return 13; }
+    };
+
     public static void main(String[] args) throws Exception {
         String host = args.length > 0 ? args[0] : "127.0.0.1";
         int port = Integer.parseInt(args.length > 1 ? args[1] : "27017");
         boolean upstream = "upstream".equals(System.getProperty("tidemark.mongo.changeEvents"));
 
         MongoBackend backend = (upstream ? new MemoryBackend() : new ChangeEventBackend())
-            .version(ServerVersion.MONGO_5_0);
+            .version(MONGO_5_0);
         MongoServer server = new MongoServer(backend);
         server.enableOplog();
 
@@ -92,7 +99,11 @@ class ChangeEventBackend extends MemoryBackend {
 
     @Override
     public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+        BsonTimestamp latestBefore = oplog instanceof ChangeEventOplog ? ((ChangeEventOplog) oplog).latest() : null;
         Document response = super.handleCommand(channel, databaseName, command, query);
+        if (command.equalsIgnoreCase("aggregate") && isChangeStream(query)) {
+            addPostBatchResumeToken(response, "firstBatch", latestBefore);
+        }
         if (command.equalsIgnoreCase("findAndModify") && oplog instanceof ChangeEventOplog) {
             ((ChangeEventOplog) oplog).afterFindAndModify(databaseName, query, response);
         }
@@ -118,14 +129,44 @@ class ChangeEventBackend extends MemoryBackend {
             cursor = null;
         }
         long seen = changeEvents.version();
+        BsonTimestamp latestBefore = changeEvents.latest();
         Document response = super.handleGetMore(databaseName, command, query);
-        if (!(cursor instanceof OplogCursor) || !isEmptyBatch(response)) return response;
-        long await = MAX_AWAIT_MS;
-        if (query.get("maxTimeMS") instanceof Number) await = Math.min(await, ((Number) query.get("maxTimeMS")).longValue());
-        if (await > 0 && changeEvents.awaitChange(seen, await)) {
-            response = super.handleGetMore(databaseName, command, query);
+        if (!(cursor instanceof OplogCursor)) return response;
+        if (isEmptyBatch(response)) {
+            long await = MAX_AWAIT_MS;
+            if (query.get("maxTimeMS") instanceof Number) await = Math.min(await, ((Number) query.get("maxTimeMS")).longValue());
+            if (await > 0 && changeEvents.awaitChange(seen, await)) {
+                latestBefore = changeEvents.latest();
+                response = super.handleGetMore(databaseName, command, query);
+            }
         }
+        addPostBatchResumeToken(response, "nextBatch", latestBefore);
         return response;
+    }
+
+    private static boolean isChangeStream(Document query) {
+        Object pipeline = query.get("pipeline");
+        return pipeline instanceof List && !((List<?>) pipeline).isEmpty()
+            && ((List<?>) pipeline).get(0) instanceof Document
+            && ((Document) ((List<?>) pipeline).get(0)).containsKey("$changeStream");
+    }
+
+    /**
+     * Like a real server (4.0.7+), every change-stream batch carries a postBatchResumeToken: the
+     * last event's token, or for an empty batch the newest oplog time read before the batch was
+     * built (everything up to it has been delivered), so an idle stream's position still advances.
+     */
+    private static void addPostBatchResumeToken(Document response, String batchField, BsonTimestamp latestBefore) {
+        if (!(response.get("cursor") instanceof Document)) return;
+        Document cursor = (Document) response.get("cursor");
+        Object batch = cursor.get(batchField);
+        if (!(batch instanceof List)) return;
+        List<?> events = (List<?>) batch;
+        if (!events.isEmpty() && events.get(events.size() - 1) instanceof Document) {
+            cursor.put("postBatchResumeToken", ((Document) events.get(events.size() - 1)).get("_id"));
+        } else if (events.isEmpty() && latestBefore != null) {
+            cursor.put("postBatchResumeToken", ChangeEventOplog.token(latestBefore));
+        }
     }
 
     private static final long MAX_AWAIT_MS = Long.getLong("tidemark.mongo.maxAwaitMs", 250L);
@@ -174,6 +215,31 @@ class ChangeEventOplog implements Oplog {
     }
 
     private long version; // guarded by this; bumped on every entry
+
+    /** the newest oplog time; with an empty oplog, "now" as a new stream would start there */
+    synchronized BsonTimestamp latest() {
+        return entries.isEmpty() ? new BsonTimestamp(clock.instant(), increment.get()) : new BsonTimestamp(entries.lastKey());
+    }
+
+    /**
+     * postBatchResumeTokens shaped like a real server's: {_data: hex KeyString} whose first value is
+     * the cluster time (type byte 0x82, then t and i as big-endian uint32), so clients can date them.
+     * position() accepts these and the library's own event tokens.
+     */
+    static Document token(BsonTimestamp ts) {
+        return new Document("_data", String.format("82%08X%08X", ts.getTime(), ts.getInc()));
+    }
+
+    static OplogPosition position(Document token) {
+        Object data = token.get("_data");
+        if (data instanceof String && ((String) data).startsWith("82") && ((String) data).length() >= 18) {
+            String hex = (String) data;
+            long t = Long.parseLong(hex.substring(2, 10), 16);
+            long i = Long.parseLong(hex.substring(10, 18), 16);
+            return new OplogPosition(new BsonTimestamp((t << 32) | i));
+        }
+        return OplogPosition.fromDocument(token);
+    }
 
     synchronized long version() {
         return version;
@@ -363,9 +429,9 @@ class ChangeEventOplog implements Oplog {
 
         OplogPosition start;
         if (changeStream.get("startAfter") instanceof Document) {
-            start = OplogPosition.fromDocument((Document) changeStream.get("startAfter"));
+            start = position((Document) changeStream.get("startAfter"));
         } else if (changeStream.get("resumeAfter") instanceof Document) {
-            start = OplogPosition.fromDocument((Document) changeStream.get("resumeAfter"));
+            start = position((Document) changeStream.get("resumeAfter"));
         } else if (changeStream.get("startAtOperationTime") instanceof BsonTimestamp) {
             start = new OplogPosition((BsonTimestamp) changeStream.get("startAtOperationTime")).inclusive();
         } else {
@@ -392,6 +458,7 @@ class ChangeEventOplog implements Oplog {
             if (!db.equals(e.get("db")) || (collFilter != null && !collFilter.equals(e.get("coll")))) continue;
             String op = (String) e.get("op");
             String coll = (String) e.get("coll");
+            // Event tokens keep the library's format: its OplogCursor parses them to advance.
             Document token = new Document("_data", Long.toHexString(ts.getValue()));
             Document event = new Document(ID, token)
                 .append("operationType", op)

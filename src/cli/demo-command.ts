@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig, type Config } from '../ops/config.js';
-import { createKafka, topicFor } from '../ops/kafka.js';
+import { createKafka, ensureCollectionTopics, topicFor } from '../ops/kafka.js';
 import { createLogger } from '../ops/logger.js';
 import { createMongoClient } from '../ops/mongo.js';
 import { measureLag } from '../lag/index.js';
@@ -62,6 +62,7 @@ export const demoCommand: Command = {
 
     const kafka = createKafka(config, logger, '-demo');
     const topic = topicFor(config, 'payments');
+    await ensureCollectionTopics(kafka, config, ['payments']);
     const pipeline = startPipeline(config, logger, mappings);
     const started = Date.now();
     const status = async () => {
@@ -74,6 +75,7 @@ export const demoCommand: Command = {
         const s = await status();
         say(`${what}: ${s.rows} rows in PostgreSQL, ${s.lag.recordsBehind} Kafka records behind, apply lag ${s.lag.applyLagMs ?? '-'} ms`);
         if (await done(s.rows)) return;
+        if (pipeline.error) throw new Error(`replication stopped: ${String(pipeline.error)}`);
         if (Date.now() - started > 180_000) throw new Error(`demo timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -108,7 +110,7 @@ export const demoCommand: Command = {
       }
     } finally {
       const { pipelines, sink } = await pipeline.stop();
-      say(`stopped cleanly: source ${pipelines.map((p) => `${p.name}=${p.status}`).join(', ')}; sink applied ${sink.applied}, rejected ${sink.rejected}`);
+      say(`stopped cleanly: source ${pipelines.map((p) => `${p.name}=${p.status}`).join(', ')}; sink read ${sink.records} records (upserted ${sink.upserted} rows, deleted ${sink.deleted}), rejected ${sink.rejected}`);
       await mongo.close();
       await pool.end();
     }

@@ -6,6 +6,8 @@ import { runSource, type CollectionSource } from '../source/index.js';
 import type { Mapping } from '../transform/index.js';
 
 export interface RunningPipeline {
+  /** Set when source or sink died; the other is stopped too. */
+  readonly error: unknown;
   /** Stops source and sink the way SIGTERM does and waits for both. */
   stop(): Promise<{ pipelines: CollectionSource[]; sink: SinkCounters }>;
 }
@@ -16,9 +18,17 @@ export function startPipeline(config: Config, logger: Logger, mappings: Mapping[
   const source = runSource(config, logger, mappings.map((m) => m.collection), controller.signal);
   const sink = runSink(config, logger, createKafka(config, logger, '-sink'), mappings, (c) => topicFor(config, c), controller.signal);
   // A service that dies early stops the other, so nothing hangs waiting for it.
-  source.catch(() => controller.abort());
-  sink.catch(() => controller.abort());
+  let error: unknown;
+  const fail = (err: unknown) => {
+    error ??= err;
+    controller.abort();
+  };
+  source.then((s) => s.pipelines.some((p) => p.status === 'failed') && fail(new Error('a source pipeline failed')), fail);
+  sink.catch(fail);
   return {
+    get error() {
+      return error;
+    },
     async stop() {
       controller.abort();
       const [s, k] = await Promise.all([source, sink]);

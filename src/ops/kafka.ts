@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type ProducerConfig } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -34,12 +34,57 @@ export function createKafka(config: Config, logger: Logger, clientSuffix = ''): 
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[LEVELS[level] ?? 'info'](rest, message);
+        // kafkajs logs each retriable broker response (coordinator loading, leader moved) as
+        // an error and then retries it; only what it gives up on reaches our code as an error.
+        const retried = level === logLevel.ERROR && typeof message === 'string' && message.startsWith('Response ');
+        log[retried ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
   });
 }
 
-/** Creates missing topics; existing ones are left as they are. */
+/**
+ * The topics of the given collections (data, dead-letter, and the source's
+ * state topic), created if missing with the configured partitions. Source and
+ * sink both call it, so either may start first.
+ */
+export async function ensureCollectionTopics(kafka: Kafka, config: Config, collections: string[]): Promise<void> {
+  const numPartitions = config.kafka.partitions;
+  const replicationFactor = config.kafka.replicationFactor;
+  const topics = collections.map((c) => topicFor(config, c));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [
+      ...topics.map((topic) => ({ topic, numPartitions, replicationFactor })),
+      ...topics.map((t) => ({ topic: deadLetterTopicFor(t), numPartitions, replicationFactor })),
+      {
+        topic: sourceStateTopic(config),
+        numPartitions: 1,
+        replicationFactor,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      },
+    ]);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Settings for every producer: the Java client's murmur2 partitioner (a key lands
+ * where Java producers would put it) and unbounded retries, which idempotence
+ * needs to keep its exactly-once guarantee through a broker outage.
+ */
+export function producerConfig(extra: ProducerConfig = {}): ProducerConfig {
+  return {
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    ...extra,
+  };
+}
+
+/** Creates missing topics and waits until each partition has a leader; existing ones are left as they are. */
 export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.topic));
@@ -47,7 +92,23 @@ export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promis
   try {
     await admin.createTopics({ topics: missing, waitForLeaders: true });
   } catch (err) {
-    // Another process may have created it between list and create.
-    if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+    // Another process (a sink starting beside the source) may have created them first.
+    const errors = (err as { errors?: Array<{ type?: string }> }).errors ?? [err as { type?: string }];
+    if (!errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+  }
+  await waitForLeaders(admin, missing.map((t) => t.topic));
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics have no leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -11,8 +11,13 @@ import type { TableStatements } from './sql.js';
  * COPY into the staging table, then set-based delete, tombstone, upsert and
  * id_map statements. No per-row round trips.
  */
-export async function applyChanges(client: PoolClient, sql: TableStatements, columns: string[], changes: Change[]): Promise<void> {
-  if (changes.length === 0) return;
+export async function applyChanges(
+  client: PoolClient,
+  sql: TableStatements,
+  columns: string[],
+  changes: Change[],
+): Promise<{ upserted: number; deleted: number }> {
+  if (changes.length === 0) return { upserted: 0, deleted: 0 };
   await client.query(sql.createStaging);
   const lines = function* () {
     for (const c of changes) {
@@ -22,8 +27,10 @@ export async function applyChanges(client: PoolClient, sql: TableStatements, col
     }
   };
   await pipeline(Readable.from(lines()), client.query(copyFrom(sql.copy)));
-  await client.query(sql.deleteRows);
+  const deleted = await client.query(sql.deleteRows);
   await client.query(sql.upsertTombstones);
-  await client.query(sql.upsertRows);
+  const upserted = await client.query(sql.upsertRows);
   await client.query(sql.upsertIdMap);
+  // Rows actually changed: stale or replayed versions are no-ops and not counted.
+  return { upserted: upserted.rowCount ?? 0, deleted: deleted.rowCount ?? 0 };
 }

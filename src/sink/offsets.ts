@@ -51,3 +51,18 @@ export async function storedOffsets(
   );
   return rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: r.next_offset }));
 }
+
+/** Moves the stored offset past records that carry no data (markers, aborted); never backwards. */
+export async function skipNonData(
+  db: { query: PoolClient['query'] },
+  groupId: string,
+  topic: string,
+  partition: number,
+  nextOffset: bigint,
+): Promise<void> {
+  await db.query(
+    `UPDATE tidemark_sink_offsets SET next_offset = $4, updated_at = now()
+     WHERE group_id = $1 AND topic = $2 AND partition = $3 AND next_offset < $4`,
+    [groupId, topic, partition, nextOffset.toString()],
+  );
+}

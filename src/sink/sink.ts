@@ -2,13 +2,14 @@ import pg from 'pg';
 import type { Batch, Consumer, Kafka, Producer } from 'kafkajs';
 import { AvroDecoder, createRegistry, envelopeType, type ChangeEnvelope } from '../envelope/index.js';
 import type { Config } from '../ops/config.js';
+import { ensureCollectionTopics, producerConfig } from '../ops/kafka.js';
 import type { Logger } from '../ops/logger.js';
 import { columnSqlTypes, type Mapping } from '../transform/index.js';
 import { applyChanges } from './apply.js';
 import { newestPerKey, type Change } from './changes.js';
 import { sendDeadLetters, type Rejection } from './dead-letter.js';
 import { decodeRecord } from './decode.js';
-import { lockedNextOffset, storeNextOffset, storedOffsets } from './offsets.js';
+import { lockedNextOffset, skipNonData, storeNextOffset, storedOffsets } from './offsets.js';
 import { tableStatements, type TableStatements } from './sql.js';
 
 interface TopicPlan {
@@ -18,7 +19,11 @@ interface TopicPlan {
 }
 
 export interface SinkCounters {
-  applied: number;
+  /** Records decoded and passed through the mapping. */
+  records: number;
+  /** Rows inserted or updated, and rows deleted (replayed or older versions change nothing). */
+  upserted: number;
+  deleted: number;
   rejected: number;
   batches: number;
 }
@@ -28,7 +33,7 @@ export interface SinkCounters {
  * then rows and the next offset in one PostgreSQL transaction (DESIGN decision 5).
  */
 export class PartitionApplier {
-  readonly counters: SinkCounters = { applied: 0, rejected: 0, batches: 0 };
+  readonly counters: SinkCounters = { records: 0, upserted: 0, deleted: 0, rejected: 0, batches: 0 };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -39,7 +44,8 @@ export class PartitionApplier {
     private readonly log: Logger,
   ) {}
 
-  async apply(topic: string, partition: number, messages: Batch['messages']): Promise<void> {
+  /** `next` is the offset after the slice: past trailing transaction markers on the last slice of a batch. */
+  async apply(topic: string, partition: number, messages: Batch['messages'], next: bigint): Promise<void> {
     const plan = this.plans.get(topic);
     if (!plan || messages.length === 0) return;
     const changes: Change[] = [];
@@ -53,7 +59,6 @@ export class PartitionApplier {
       newestClusterMs = Math.max(newestClusterMs ?? 0, decoded.envelope.source.clusterTimeSeconds * 1000);
     }
     const first = BigInt(messages[0]!.offset);
-    const next = BigInt(messages[messages.length - 1]!.offset) + 1n;
     await sendDeadLetters(this.deadLetters, rejections);
 
     const client = await this.pool.connect();
@@ -65,10 +70,12 @@ export class PartitionApplier {
         return; // applied already (replay after a rebalance or restart)
       }
       const fresh = stored > first ? changes.filter((c) => BigInt(c.offset) >= stored) : changes;
-      await applyChanges(client, plan.sql, plan.columns, newestPerKey(fresh));
+      const written = await applyChanges(client, plan.sql, plan.columns, newestPerKey(fresh));
       await storeNextOffset(client, this.groupId, topic, partition, next, newestClusterMs);
       await client.query('COMMIT');
-      this.counters.applied += fresh.length;
+      this.counters.records += fresh.length;
+      this.counters.upserted += written.upserted;
+      this.counters.deleted += written.deleted;
       this.counters.rejected += rejections.length;
       this.counters.batches += 1;
     } catch (err) {
@@ -101,11 +108,12 @@ export async function runSink(
   const topics = [...plans.keys()];
   const groupId = config.sink.groupId;
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout: 30_000 });
-  const deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const deadLetters = kafka.producer(producerConfig());
   const decoder = new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType);
   const applier = new PartitionApplier(pool, groupId, plans, decoder, deadLetters, log);
 
   try {
+    await ensureCollectionTopics(kafka, config, mappings.map((m) => m.collection));
     await Promise.all([consumer.connect(), deadLetters.connect()]);
     // On every assignment, resume from the offsets stored in PostgreSQL.
     consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
@@ -116,6 +124,14 @@ export async function runSink(
         }
       }
     });
+    // Batches holding only transaction markers or aborted records never reach
+    // eachBatch; moving the stored offset past them keeps lag at zero when caught up.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize > 0) return;
+      skipNonData(pool, groupId, payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n).catch((err) =>
+        log.warn({ err, topic: payload.topic, partition: payload.partition }, 'could not record skipped transaction markers'),
+      );
+    });
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
@@ -124,8 +140,10 @@ export async function runSink(
         const size = config.sink.maxBatchRecords;
         for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += size) {
           const slice = batch.messages.slice(i, i + size);
-          await applier.apply(batch.topic, batch.partition, slice);
-          const last = slice[slice.length - 1]!.offset;
+          const lastSlice = i + size >= batch.messages.length;
+          // batch.lastOffset() also covers control records (commit markers) after the last message.
+          const last = lastSlice ? batch.lastOffset() : slice[slice.length - 1]!.offset;
+          await applier.apply(batch.topic, batch.partition, slice, BigInt(last) + 1n);
           resolveOffset(last);
           // Kafka's copy of the offset is for lag tools; PostgreSQL's is the truth.
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);

@@ -3,6 +3,7 @@ import type { ChangeStreamOptions, Collection, Db } from 'mongodb';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { envelopeType, frame, type ChangeEnvelope } from '../envelope/index.js';
 import type { Config } from '../ops/config.js';
+import { producerConfig } from '../ops/kafka.js';
 import type { Logger } from '../ops/logger.js';
 import { describe as describeError } from '../ops/errors.js';
 import { canonicalKey } from '../transform/index.js';
@@ -47,11 +48,7 @@ export class CollectionSource {
     this.log = deps.logger.child({ collection: name, topic: deps.topic });
     // One transactional id per collection: a restarted source fences its
     // predecessor and aborts whatever transaction it left open.
-    this.producer = deps.kafka.producer({
-      transactionalId: `tidemark-source.${deps.config.mongo.database}.${name}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    this.producer = deps.kafka.producer(producerConfig({ transactionalId: `tidemark-source.${deps.config.mongo.database}.${name}` }));
   }
 
   async run(signal: AbortSignal): Promise<void> {

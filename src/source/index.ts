@@ -1,6 +1,6 @@
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
-import { createKafka, deadLetterTopicFor, ensureTopics, sourceStateTopic, topicFor } from '../ops/kafka.js';
+import { createKafka, ensureCollectionTopics, sourceStateTopic, topicFor } from '../ops/kafka.js';
 import { createMongoClient } from '../ops/mongo.js';
 import { createRegistry, registerEnvelope } from '../envelope/index.js';
 import { CollectionSource } from './collection-source.js';
@@ -26,19 +26,7 @@ export async function runSource(
   try {
     const stateTopic = sourceStateTopic(config);
     const topics = collections.map((c) => topicFor(config, c));
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const numPartitions = config.kafka.partitions;
-      const replicationFactor = config.kafka.replicationFactor;
-      await ensureTopics(admin, [
-        ...topics.map((topic) => ({ topic, numPartitions, replicationFactor })),
-        ...topics.map((t) => ({ topic: deadLetterTopicFor(t), numPartitions, replicationFactor })),
-        { topic: stateTopic, numPartitions: 1, replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-      ]);
-    } finally {
-      await admin.disconnect();
-    }
+    await ensureCollectionTopics(kafka, config, collections);
     const registry = createRegistry(config.schemaRegistry.url);
     const states = await loadSourceStates(kafka, stateTopic);
     const db = mongo.db(config.mongo.database);

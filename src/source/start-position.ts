@@ -4,10 +4,13 @@ import { clusterTimeFromToken, clusterTimeOf, tokenToString, type ClusterTime } 
 
 /**
  * Records where streaming must start before the snapshot scan begins
- * (DESIGN decision 2). Real MongoDB answers the opening aggregate of a change
- * stream with a postBatchResumeToken; its cluster time dates the snapshot.
- * Without one (servers that do not send it), the operationTime of a command
- * answered after the stream opened is used with startAtOperationTime.
+ * (DESIGN decision 2), best source first:
+ *  1. the postBatchResumeToken real MongoDB (4.0.7+) sends with the opening
+ *     aggregate of a change stream; its cluster time dates the snapshot;
+ *  2. the operationTime of a command reply (replica sets), for startAtOperationTime;
+ *  3. the server clock (`hello.localTime`, whole seconds): new writes get a
+ *     cluster time at or after the wall clock, so nothing after it is missed;
+ *     events of that same second are replayed, which version-guarded apply absorbs.
  */
 export async function captureStartPosition(
   db: Db,
@@ -22,10 +25,14 @@ export async function captureStartPosition(
     const reply = await db.command({ ping: 1 });
     const operationTime = reply.operationTime as Timestamp | undefined;
     if (operationTime) return { token: null, clusterTime: clusterTimeOf(operationTime) };
+    const hello = await db.admin().command({ isMaster: 1 });
+    if (hello.localTime instanceof Date) {
+      return { token: null, clusterTime: { t: Math.floor(hello.localTime.getTime() / 1000), i: 0 } };
+    }
     throw new TidemarkError(
       'TM_NO_START_POSITION',
       `cannot record a start position for ${db.databaseName}.${collection.collectionName}: ` +
-        'the server sent neither a postBatchResumeToken nor an operationTime (is it a replica set?)',
+        'the server sent no postBatchResumeToken, operationTime or localTime (is it a replica set?)',
     );
   } finally {
     await stream.close();
