@@ -20,6 +20,7 @@ export function startPipeline(config: Config, logger: Logger, mappings: Mapping[
   // A service that dies early stops the other, so nothing hangs waiting for it.
   let error: unknown;
   const fail = (err: unknown) => {
+    if (!error) logger.error({ err }, 'replication stopped');
     error ??= err;
     controller.abort();
   };

@@ -88,15 +88,17 @@ export function producerConfig(extra: ProducerConfig = {}): ProducerConfig {
 export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return;
-  try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
-  } catch (err) {
-    // Another process (a sink starting beside the source) may have created them first.
-    const errors = (err as { errors?: Array<{ type?: string }> }).errors ?? [err as { type?: string }];
-    if (!errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (err) {
+      // Another process (a sink starting beside the source) may have created them first.
+      const errors = (err as { errors?: Array<{ type?: string }> }).errors ?? [err as { type?: string }];
+      if (!errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+    }
   }
-  await waitForLeaders(admin, missing.map((t) => t.topic));
+  // A topic another process has just created may not have its leaders yet.
+  await waitForLeaders(admin, topics.map((t) => t.topic));
 }
 
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {

@@ -23,7 +23,7 @@ export async function applyChanges(
     for (const c of changes) {
       // Deletes carry only the key column; the others stay NULL in staging.
       const values = columns.map((col) => c.row[col] ?? null);
-      yield copyLine([...values, c.ts.toString(), String(c.ord), c.op === 'delete' ? 'd' : 'u', c.key]);
+      yield copyLine([...values, c.ts.toString(), String(c.ord), c.op === 'delete' ? 'd' : 'u', c.legacyId]);
     }
   };
   await pipeline(Readable.from(lines()), client.query(copyFrom(sql.copy)));

@@ -3,6 +3,8 @@ import type { Row } from '../transform/index.js';
 /** One document's net change within a batch, after transform. */
 export interface Change {
   key: string;
+  /** The source _id as id_map stores it: ObjectId hex, else canonical Extended JSON. */
+  legacyId: string;
   op: 'upsert' | 'delete';
   /** The mapped row; for a delete, only the key column. */
   row: Row;

@@ -2,7 +2,7 @@ import { BSON, EJSON, type Document } from 'bson';
 import type { KafkaMessage } from 'kafkajs';
 import { versionOf, type AvroDecoder, type ChangeEnvelope } from '../envelope/index.js';
 import { RejectedRecord, describe } from '../ops/errors.js';
-import { transform, uuidFor, type Mapping } from '../transform/index.js';
+import { legacyIdText, transform, uuidFor, type Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
 
 // Same promotion rules as the source's reads: BSON types survive decoding.
@@ -26,10 +26,10 @@ export async function decodeRecord(
     return { kind: 'reject', reason: `undecodable record: ${describe(err)}` };
   }
   const { ts, ord } = versionOf(envelope.source);
-  const base = { key: envelope.key, ts, ord, partition, offset: message.offset };
   try {
+    const id = (EJSON.parse(`{"_id":${envelope.key}}`, { relaxed: false }) as Document)._id;
+    const base = { key: envelope.key, legacyId: legacyIdText(id), ts, ord, partition, offset: message.offset };
     if (envelope.op === 'd') {
-      const id = (EJSON.parse(`{"_id":${envelope.key}}`, { relaxed: false }) as Document)._id;
       return { kind: 'change', envelope, change: { ...base, op: 'delete', row: { [mapping.key.column]: uuidFor(mapping.collection, id) } } };
     }
     // An update whose document was already gone: the delete that follows carries the change.
