@@ -242,12 +242,18 @@ kafka_java() { # extra args... : run a kafka class with the stack's classpath/lo
 
 kafka_ready() {
   port_open "$KAFKA_PORT" || return 1
+  # Once seen ready, this broker process stays "ready" even after its log rolls over.
+  local pid
+  pid=$(read_pid kafka)
+  [[ -n $pid && -f $RUN_DIR/kafka.ready && $(cat "$RUN_DIR/kafka.ready") == "$pid" ]] && return 0
   local off=0 size
   [[ -f $RUN_DIR/kafka.logoffset ]] && off=$(cat "$RUN_DIR/kafka.logoffset")
   size=$(stat -c %s "$LOG_DIR/kafka/server.log" 2>/dev/null || echo 0)
   ((size >= off)) || off=0 # the log rolled over since the start
   # the broker logs this once it is unfenced and serving (KafkaRaftServer)
-  tail -c "+$((off + 1))" "$LOG_DIR/kafka/server.log" 2>/dev/null | grep -q 'Kafka Server started'
+  tail -c "+$((off + 1))" "$LOG_DIR/kafka/server.log" 2>/dev/null | grep -q 'Kafka Server started' || return 1
+  [[ -n $pid ]] && echo "$pid" >"$RUN_DIR/kafka.ready"
+  return 0
 }
 
 start_kafka() {
@@ -460,7 +466,7 @@ cmd_down() {
     fi
   done
   for c in "${COMPONENTS[@]}"; do rm -f "$(pid_file "$c")"; done
-  rm -f "$RUN_DIR/kafka.logoffset" "$RUN_DIR/ports.env"
+  rm -f "$RUN_DIR/kafka.logoffset" "$RUN_DIR/kafka.ready" "$RUN_DIR/ports.env"
   local rest
   rest=$(stack_pids)
   [[ -z $rest ]] || die "processes still running: $rest"
