@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
+import { retrying } from '../ops/retry.js';
 import { storedOffsets } from '../sink/offsets.js';
 
 export interface CollectionLag {
@@ -31,7 +32,7 @@ export async function measureLag(
     const applied = new Map(rows.map((r) => [r.topic, r.applied]));
     return await Promise.all(
       topics.map(async ({ collection, topic }) => {
-        const ends = await admin.fetchTopicOffsets(topic);
+        const ends = await retrying(() => admin.fetchTopicOffsets(topic));
         let behind = 0;
         for (const p of ends) {
           const next = stored.find((s) => s.topic === topic && s.partition === p.partition)?.nextOffset ?? p.low;

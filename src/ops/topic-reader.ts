@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { TidemarkError } from './errors.js';
+import { retrying } from './retry.js';
 
 /**
  * Reads every committed record of a topic, from the beginning to the end offsets
@@ -18,7 +19,8 @@ export async function readTopicToEnd(
   await admin.connect();
   let ends: Map<number, bigint>;
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    // Right after a topic is created its leader may not serve offsets yet (NOT_LEADER, retriable).
+    const offsets = await retrying(() => admin.fetchTopicOffsets(topic));
     ends = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
   } finally {
     await admin.disconnect();
