@@ -15,14 +15,24 @@ export function configFrom(values: { config?: string | boolean | (string | boole
   return loadConfig({ file });
 }
 
-/** Aborts on SIGTERM/SIGINT so services finish their batch and exit 0; a second signal exits at once. */
-export function shutdownSignal(onFirst?: (signal: string) => void): AbortSignal {
+/**
+ * Aborts on SIGTERM/SIGINT so services finish their batch and exit 0. A second
+ * signal, or no clean stop within `boundMs`, exits at once: nothing is lost,
+ * because an unfinished transaction is aborted and redone by the next start.
+ */
+export function shutdownSignal(onFirst?: (signal: string) => void, boundMs?: number): AbortSignal {
   const controller = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
       if (controller.signal.aborted) process.exit(130);
       onFirst?.(sig);
       controller.abort();
+      if (boundMs) {
+        setTimeout(() => {
+          console.error(`tidemark: no clean stop within ${boundMs} ms; exiting (the open transaction will be aborted)`);
+          process.exit(1);
+        }, boundMs).unref();
+      }
     });
   }
   return controller.signal;

@@ -1,3 +1,4 @@
+import { ConfigError } from '../ops/errors.js';
 import { runSource } from '../source/index.js';
 import { configFrom, parse, shutdownSignal } from './args.js';
 import type { Command } from './commands.js';
@@ -7,13 +8,17 @@ export const sourceCommand: Command = {
   summary:
     'Run the source: for each configured collection, record the stream start, snapshot in _id order in resumable\n' +
     'chunks, then follow its change stream into <prefix>.<db>.<collection>, exactly once (Kafka transactions).\n' +
+    '--resnapshot <collection> snapshots that collection again while the others resume where they stopped.\n' +
     'SIGTERM finishes the in-flight transaction and exits 0.',
-  usage: 'tidemark source [--config <file>]',
+  usage: 'tidemark source [--config <file>] [--resnapshot <collection>]...',
   async run(argv) {
-    const { values } = parse(argv, {});
+    const { values } = parse(argv, { resnapshot: { type: 'string', multiple: true } });
     const { config, logger, mappings } = await startService(configFrom(values), 'source', ['mongo', 'kafka', 'schemaRegistry']);
-    const signal = shutdownSignal((sig) => logger.info({ signal: sig }, 'stopping'));
-    const { pipelines } = await runSource(config, logger, mappings.map((m) => m.collection), signal);
+    const collections = mappings.map((m) => m.collection);
+    const unknown = (values.resnapshot ?? []).filter((c) => !collections.includes(c));
+    if (unknown.length > 0) throw new ConfigError(unknown.map((c) => `--resnapshot ${c}: no such configured collection (have: ${collections.join(', ')})`), 'command line');
+    const signal = shutdownSignal((sig) => logger.info({ signal: sig }, 'stopping: finishing the in-flight transaction'), config.source.shutdownTimeoutMs);
+    const { pipelines } = await runSource(config, logger, collections, signal, { resnapshot: values.resnapshot });
     return pipelines.some((p) => p.status === 'failed') ? 1 : 0;
   },
 };

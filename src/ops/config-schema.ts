@@ -73,6 +73,13 @@ export const SCHEMA = {
     snapshotChunkSize: { kind: 'int', min: 1, max: 100000, default: 1000, doc: 'documents per snapshot chunk (progress is persisted per chunk)' },
     maxBatchSize: { kind: 'int', min: 1, max: 100000, default: 500, doc: 'change events per Kafka transaction' },
     heartbeatIntervalMs: { kind: 'int', min: 100, max: 3600000, default: 5000, doc: 'an idle collection still advances its position this often' },
+    onHistoryLost: {
+      kind: 'enum',
+      values: ['fail', 'resnapshot'],
+      default: 'fail',
+      doc: 'when the oplog rolled past the stored resume token: stop the collection (fail) or snapshot it again',
+    },
+    shutdownTimeoutMs: { kind: 'int', min: 1000, max: 600000, default: 30000, doc: 'SIGTERM: longest wait for the in-flight transaction before exiting' },
   },
   sink: {
     groupId: { kind: 'string', env: 'TIDEMARK_SINK_GROUP', default: 'tidemark-sink', doc: 'Kafka consumer group of the sink' },

@@ -1,16 +1,18 @@
-import { EJSON, Timestamp, type Document } from 'bson';
-import type { ChangeStreamOptions, Collection, Db } from 'mongodb';
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
-import { envelopeType, frame, type ChangeEnvelope } from '../envelope/index.js';
+import { Timestamp, type Document } from 'bson';
+import { MongoServerError, type ChangeStreamOptions, type Collection, type Db } from 'mongodb';
+import type { Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChangeEnvelope } from '../envelope/index.js';
 import type { Config } from '../ops/config.js';
-import { producerConfig } from '../ops/kafka.js';
+import { TidemarkError, describe as describeError } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
-import { describe as describeError } from '../ops/errors.js';
 import { canonicalKey } from '../transform/index.js';
 import { classify, envelopeFromEvent, envelopeFromSnapshot, type ChangeEvent } from './events.js';
-import { compareClusterTime, tokenFromString, tokenToString, type ClusterTime } from './position.js';
+import { clusterTimeFromToken, compareClusterTime, tokenFromString, tokenToString, type ClusterTime } from './position.js';
+import { afterKeyFilter } from './snapshot-scan.js';
 import { captureStartPosition } from './start-position.js';
 import { stateKey, type SourceState } from './state.js';
+import { TransactionalWriter } from './transactional-writer.js';
 
 export interface CollectionSourceDeps {
   config: Config;
@@ -20,52 +22,106 @@ export interface CollectionSourceDeps {
   stateTopic: string;
   schemaId: number;
   logger: Logger;
+  /** Reads this collection's committed state back from the state topic (after a failure). */
+  reloadState: () => Promise<SourceState | undefined>;
   clock?: () => number;
 }
 
-export type PipelineStatus = 'starting' | 'snapshot' | 'streaming' | 'stopped' | 'failed';
+export type PipelineStatus = 'starting' | 'snapshot' | 'streaming' | 'retrying' | 'stopped' | 'failed';
+
+/** MongoDB errors after which the change stream cannot resume from its token. */
+const HISTORY_LOST = new Set([286 /* ChangeStreamHistoryLost */, 280 /* ChangeStreamFatalError */]);
+
+export function isHistoryLost(err: unknown): boolean {
+  return err instanceof MongoServerError && (HISTORY_LOST.has(Number(err.code)) || err.codeName === 'ChangeStreamHistoryLost');
+}
 
 /**
- * One collection's pipeline: snapshot, then stream, each step's records and the
- * position they reach written in one Kafka transaction (exactly once into Kafka).
+ * One collection's pipeline: snapshot, then stream. Each step's records and the
+ * position they reach go out in one Kafka transaction. On any retriable
+ * failure it backs off, reconnects (fencing its old transaction) and resumes
+ * from the position committed in the state topic.
  */
 export class CollectionSource {
   status: PipelineStatus = 'starting';
+  reason: string | null = null;
   eventsProduced = 0;
-  lastClusterTime: ClusterTime | null = null;
+  snapshot = { done: 0, total: 0 };
+  /** Newest cluster time seen on the stream (events or postBatchResumeToken): source lag. */
+  observedClusterTime: ClusterTime | null = null;
   private readonly collection: Collection;
-  private readonly producer: Producer;
+  private readonly writer: TransactionalWriter;
   private readonly log: Logger;
   private readonly now: () => number;
 
   constructor(
     readonly name: string,
     private readonly deps: CollectionSourceDeps,
-    private state: SourceState | undefined,
   ) {
+    const { config } = deps;
     this.collection = deps.db.collection(name);
     this.now = deps.clock ?? Date.now;
     this.log = deps.logger.child({ collection: name, topic: deps.topic });
-    // One transactional id per collection: a restarted source fences its
-    // predecessor and aborts whatever transaction it left open.
-    this.producer = deps.kafka.producer(producerConfig({ transactionalId: `tidemark-source.${deps.config.mongo.database}.${name}` }));
+    this.writer = new TransactionalWriter(deps.kafka, `tidemark-source.${config.mongo.database}.${name}`, {
+      topic: deps.topic,
+      stateTopic: deps.stateTopic,
+      stateKey: stateKey(config.mongo.database, name),
+      schemaId: deps.schemaId,
+    });
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    await this.producer.connect();
+  /** Connecting fences a predecessor's open transaction, so call it before reading the state topic. */
+  connect(): Promise<void> {
+    return this.writer.connect();
+  }
+
+  async run(signal: AbortSignal, initial: SourceState | undefined, opts: { resnapshot?: boolean } = {}): Promise<void> {
+    let state = opts.resnapshot ? undefined : initial;
+    let backoff = 500;
     try {
-      let state = this.state ?? (await this.begin());
-      if (state.phase === 'snapshot') state = await this.snapshot(state, signal);
-      if (state.phase === 'stream' && !signal.aborted) await this.stream(state, signal);
-      // Stopped by a terminal event, or asked to stop (SIGTERM) after a committed step.
+      while (!signal.aborted) {
+        try {
+          state = await this.step(state, signal);
+          if (state.phase === 'stopped') {
+            this.status = 'stopped';
+            return;
+          }
+          backoff = 500;
+        } catch (err) {
+          if (signal.aborted) break;
+          if (isHistoryLost(err) && this.deps.config.source.onHistoryLost === 'resnapshot') {
+            this.log.warn({ err }, 'change stream history lost: re-snapshotting this collection');
+            state = undefined;
+            continue;
+          }
+          if (!retriable(err)) {
+            this.status = 'failed';
+            this.reason = describeError(err);
+            this.log.error({ err }, `pipeline failed: ${this.reason}`);
+            throw err;
+          }
+          this.status = 'retrying';
+          this.reason = describeError(err);
+          this.log.warn({ err, retryInMs: backoff }, `pipeline interrupted, resuming from the committed position: ${this.reason}`);
+          await sleep(backoff, undefined, { signal }).catch(() => undefined);
+          backoff = Math.min(backoff * 2, 30_000);
+          await this.writer.disconnect().catch(() => undefined);
+          await this.writer.connect().catch(() => undefined);
+          state = await this.deps.reloadState().catch(() => state);
+        }
+      }
       this.status = 'stopped';
-    } catch (err) {
-      this.status = 'failed';
-      this.log.error({ err }, `pipeline failed: ${describeError(err)}`);
-      throw err;
     } finally {
-      await this.producer.disconnect();
+      await this.writer.disconnect().catch(() => undefined);
     }
+  }
+
+  /** Advances the pipeline from `state` until it stops, is aborted, or fails. */
+  private async step(state: SourceState | undefined, signal: AbortSignal): Promise<SourceState> {
+    let s = state ?? (await this.begin());
+    if (s.phase === 'snapshot') s = await this.scan(s, signal);
+    if (s.phase === 'stream' && !signal.aborted) s = await this.stream(s, signal);
+    return s;
   }
 
   private async begin(): Promise<SourceState> {
@@ -85,30 +141,24 @@ export class CollectionSource {
     return state;
   }
 
-  private async snapshot(state: SourceState, signal: AbortSignal): Promise<SourceState> {
+  private async scan(state: SourceState, signal: AbortSignal): Promise<SourceState> {
     this.status = 'snapshot';
     const where = { db: this.deps.config.mongo.database, collection: this.name };
-    const total = await this.collection.countDocuments({});
-    // Scanning in _id order with $gt resumes after the last committed chunk.
-    // NOTE: $gt brackets by BSON type; collections mixing _id types are handled in the source issue.
+    this.snapshot = { done: state.snapshotCount, total: await this.collection.countDocuments({}) };
+    const started = this.now();
+    const doneAtStart = state.snapshotCount;
+    let lastLog = started;
     while (!signal.aborted) {
-      const filter: Document = state.snapshotLastKey ? { _id: { $gt: EJSON.parse(state.snapshotLastKey, { relaxed: false }) } } : {};
       const docs = await this.collection
-        .find(filter)
+        .find(afterKeyFilter(state.snapshotLastKey))
         .sort({ _id: 1 })
         .limit(this.deps.config.source.snapshotChunkSize)
         .toArray();
       if (docs.length === 0) {
-        state = {
-          ...state,
-          phase: 'stream',
-          resumeToken: state.start.token,
-          clusterTime: state.start.clusterTime,
-          ordinal: 0,
-          updatedAtMs: this.now(),
-        };
+        const { token, clusterTime } = state.start;
+        state = { ...state, phase: 'stream', resumeToken: token, clusterTime, ordinal: 0, updatedAtMs: this.now() };
         await this.commit([], state);
-        this.log.info({ documents: state.snapshotCount }, 'snapshot complete; streaming');
+        this.log.info({ documents: state.snapshotCount, seconds: (this.now() - started) / 1000 }, 'snapshot complete; streaming');
         return state;
       }
       const now = this.now();
@@ -120,12 +170,22 @@ export class CollectionSource {
         updatedAtMs: now,
       };
       await this.commit(envelopes, state);
-      this.log.info({ done: state.snapshotCount, total }, 'snapshot progress');
+      this.snapshot.done = state.snapshotCount;
+      if (this.now() - lastLog >= 5_000) {
+        lastLog = this.now();
+        this.log.info({ done: this.snapshot.done, total: this.snapshot.total, etaSeconds: this.eta(started, doneAtStart) }, 'snapshot progress');
+      }
     }
     return state;
   }
 
-  private async stream(state: SourceState, signal: AbortSignal): Promise<void> {
+  private eta(started: number, doneAtStart: number): number | null {
+    const rate = (this.snapshot.done - doneAtStart) / Math.max(1, this.now() - started);
+    const left = Math.max(0, this.snapshot.total - this.snapshot.done);
+    return rate > 0 ? Math.round(left / rate / 1000) : null;
+  }
+
+  private async stream(state: SourceState, signal: AbortSignal): Promise<SourceState> {
     this.status = 'streaming';
     const { config } = this.deps;
     const where = { db: config.mongo.database, collection: this.name };
@@ -148,54 +208,48 @@ export class CollectionSource {
           }
           if (kind.kind === 'ignored') continue;
           const ct = { t: event.clusterTime!.t, i: event.clusterTime!.i };
+          // Stream ordinals start at 1: a change at the snapshot's own cluster time wins over the snapshot read.
           const ordinal = compareClusterTime(ct, state.clusterTime) === 0 ? state.ordinal + 1 : 1;
           envelopes.push(envelopeFromEvent(event, kind.op, where, ordinal, this.now()));
           state = { ...state, resumeToken: tokenToString(event._id), clusterTime: ct, ordinal };
+          this.observedClusterTime = ct;
         }
+        // postBatchResumeToken: the position moves on even when this collection is idle.
         const token = stream.resumeToken ? tokenToString(stream.resumeToken) : state.resumeToken;
-        const heartbeatDue = this.now() - lastWrite >= config.source.heartbeatIntervalMs;
+        const observed = stream.resumeToken ? clusterTimeFromToken(stream.resumeToken) : null;
+        if (observed && (!this.observedClusterTime || compareClusterTime(observed, this.observedClusterTime) > 0)) {
+          this.observedClusterTime = observed;
+        }
         if (terminal) {
           state = { ...state, phase: 'stopped', reason: `collection ${terminal} event`, updatedAtMs: this.now() };
           await this.commit(envelopes, state);
-          this.log.error({ reason: state.reason }, 'change stream ended; pipeline stopped (re-snapshot to resume)');
-          return;
+          this.reason = state.reason ?? null;
+          this.log.error({ reason: state.reason }, 'change stream ended; pipeline stopped (tidemark source --resnapshot to start over)');
+          return state;
         }
-        if (envelopes.length > 0 || heartbeatDue || token !== state.resumeToken) {
-          state = { ...state, resumeToken: token, updatedAtMs: this.now() };
+        const heartbeatDue = this.now() - lastWrite >= config.source.heartbeatIntervalMs;
+        if (envelopes.length > 0 || heartbeatDue) {
+          state = { ...state, resumeToken: token, observed: this.observedClusterTime ?? undefined, updatedAtMs: this.now() };
           await this.commit(envelopes, state);
           lastWrite = this.now();
         }
       }
+      return state;
     } finally {
       await stream.close();
     }
   }
 
-  /** Records plus the position they reach, in one Kafka transaction. */
   private async commit(envelopes: ChangeEnvelope[], state: SourceState): Promise<void> {
-    const { topic, stateTopic, schemaId, config } = this.deps;
-    const messages: Message[] = [];
-    for (const e of envelopes) {
-      messages.push({
-        key: e.key,
-        value: frame(schemaId, envelopeType.toBuffer(e)),
-        headers: { 'tm.op': e.op, 'tm.cluster_time': `${e.source.clusterTimeSeconds}.${e.source.clusterTimeIncrement}` },
-      });
-      // A delete is followed by a tombstone so the topic can be compacted.
-      if (e.op === 'd') messages.push({ key: e.key, value: null });
-    }
-    const tx = await this.producer.transaction();
-    try {
-      const topicMessages: TopicMessages[] = [{ topic: stateTopic, messages: [{ key: stateKey(config.mongo.database, this.name), value: JSON.stringify(state) }] }];
-      if (messages.length > 0) topicMessages.unshift({ topic, messages });
-      await tx.sendBatch({ topicMessages });
-      await tx.commit();
-    } catch (err) {
-      await tx.abort().catch(() => undefined);
-      throw err;
-    }
-    this.state = state;
+    await this.writer.commit(envelopes, state);
     this.eventsProduced += envelopes.length;
-    this.lastClusterTime = state.clusterTime;
   }
+}
+
+/** Everything but tidemark's own non-retriable errors and MongoDB's fatal ones is worth another try. */
+function retriable(err: unknown): boolean {
+  if (err instanceof TidemarkError) return err.retriable;
+  if (isHistoryLost(err)) return false;
+  if (err instanceof MongoServerError) return err.hasErrorLabel('ResumableChangeStreamError') || err.hasErrorLabel('RetryableWriteError') || [6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436].includes(Number(err.code));
+  return true;
 }

@@ -6,8 +6,14 @@ import { createRegistry, registerEnvelope } from '../envelope/index.js';
 import { CollectionSource } from './collection-source.js';
 import { loadSourceStates, stateKey } from './state.js';
 
-export { CollectionSource } from './collection-source.js';
+export { CollectionSource, isHistoryLost } from './collection-source.js';
+export type { PipelineStatus } from './collection-source.js';
 export type { SourceState } from './state.js';
+
+export interface SourceOptions {
+  /** Collections to snapshot again from scratch; the others resume where they stopped. */
+  resnapshot?: string[];
+}
 
 /**
  * `tidemark source`: one independent pipeline per collection. A failing
@@ -18,6 +24,7 @@ export async function runSource(
   logger: Logger,
   collections: string[],
   signal: AbortSignal,
+  opts: SourceOptions = {},
 ): Promise<{ pipelines: CollectionSource[] }> {
   const log = logger.child({ stage: 'source' });
   const kafka = createKafka(config, log, '-source');
@@ -25,25 +32,48 @@ export async function runSource(
   await mongo.connect();
   try {
     const stateTopic = sourceStateTopic(config);
-    const topics = collections.map((c) => topicFor(config, c));
     await ensureCollectionTopics(kafka, config, collections);
     const registry = createRegistry(config.schemaRegistry.url);
-    const states = await loadSourceStates(kafka, stateTopic);
     const db = mongo.db(config.mongo.database);
+    const key = (name: string) => stateKey(config.mongo.database, name);
     const pipelines = await Promise.all(
-      collections.map(async (name, i) => {
-        const topic = topics[i]!;
+      collections.map(async (name) => {
+        const topic = topicFor(config, name);
         const schemaId = await registerEnvelope(registry, topic);
-        const state = states.get(stateKey(config.mongo.database, name));
-        return new CollectionSource(name, { config, db, kafka, topic, stateTopic, schemaId, logger: log }, state);
+        const reloadState = async () => (await loadSourceStates(kafka, stateTopic)).get(key(name));
+        return new CollectionSource(name, { config, db, kafka, topic, stateTopic, schemaId, logger: log, reloadState });
       }),
     );
-    log.info({ collections }, 'source started');
-    const results = await Promise.allSettled(pipelines.map((p) => p.run(signal)));
+    // Producers first: connecting fences a crashed predecessor and aborts its open
+    // transaction, so the state topic can be read to its end.
+    await Promise.all(pipelines.map((p) => p.connect()));
+    const states = await loadSourceStates(kafka, stateTopic);
+    log.info({ collections, resnapshot: opts.resnapshot ?? [] }, 'source started');
+    const progress = setInterval(progressLogger(log, pipelines), 10_000);
+    const results = await Promise.allSettled(
+      pipelines.map((p) => p.run(signal, states.get(key(p.name)), { resnapshot: opts.resnapshot?.includes(p.name) })),
+    );
+    clearInterval(progress);
     const failed = results.filter((r) => r.status === 'rejected').length;
-    log.info({ failed, stopped: pipelines.filter((p) => p.status === 'stopped').map((p) => p.name) }, 'source finished');
+    log.info({ failed, statuses: Object.fromEntries(pipelines.map((p) => [p.name, p.status])) }, 'source finished');
     return { pipelines };
   } finally {
     await mongo.close();
   }
+}
+
+/** Logs per collection: state, events/s since the last line, snapshot progress, source lag. */
+function progressLogger(log: Logger, pipelines: CollectionSource[]): () => void {
+  const last = new Map<string, { events: number; at: number }>();
+  return () => {
+    const now = Date.now();
+    for (const p of pipelines) {
+      const prev = last.get(p.name);
+      const rate = prev ? ((p.eventsProduced - prev.events) * 1000) / Math.max(1, now - prev.at) : null;
+      last.set(p.name, { events: p.eventsProduced, at: now });
+      const sourceLagMs = p.observedClusterTime ? Math.max(0, now - p.observedClusterTime.t * 1000) : null;
+      const eventsPerSecond = rate === null ? null : Math.round(rate);
+      log.info({ collection: p.name, status: p.status, eventsPerSecond, snapshot: p.snapshot, sourceLagMs, reason: p.reason }, 'source progress');
+    }
+  };
 }

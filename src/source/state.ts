@@ -18,6 +18,8 @@ export interface SourceState {
   resumeToken: string | null;
   clusterTime: ClusterTime;
   ordinal: number;
+  /** Newest cluster time observed on the stream, events or postBatchResumeToken (heartbeats). */
+  observed?: ClusterTime;
   /** Why a stopped pipeline stopped (drop, rename, invalidate, history lost). */
   reason?: string;
   updatedAtMs: number;

@@ -1,0 +1,54 @@
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { envelopeType, frame, type ChangeEnvelope } from '../envelope/index.js';
+import { producerConfig } from '../ops/kafka.js';
+import type { SourceState } from './state.js';
+
+/**
+ * Writes a collection's records and the position they reach in one Kafka
+ * transaction (exactly once into Kafka). One transactional id per collection:
+ * connecting fences any predecessor and aborts the transaction it left open.
+ */
+export class TransactionalWriter {
+  private readonly producer: Producer;
+
+  constructor(
+    kafka: Kafka,
+    transactionalId: string,
+    private readonly target: { topic: string; stateTopic: string; stateKey: string; schemaId: number },
+  ) {
+    this.producer = kafka.producer(producerConfig({ transactionalId }));
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+
+  async commit(envelopes: ChangeEnvelope[], state: SourceState): Promise<void> {
+    const { topic, stateTopic, stateKey, schemaId } = this.target;
+    const messages: Message[] = [];
+    for (const e of envelopes) {
+      messages.push({
+        key: e.key,
+        value: frame(schemaId, envelopeType.toBuffer(e)),
+        headers: { 'tm.op': e.op, 'tm.cluster_time': `${e.source.clusterTimeSeconds}.${e.source.clusterTimeIncrement}` },
+      });
+      // A delete is followed by a tombstone so the topic can be compacted.
+      if (e.op === 'd') messages.push({ key: e.key, value: null });
+    }
+    const topicMessages: TopicMessages[] = [{ topic: stateTopic, messages: [{ key: stateKey, value: JSON.stringify(state) }] }];
+    if (messages.length > 0) topicMessages.unshift({ topic, messages });
+    const tx = await this.producer.transaction();
+    try {
+      await tx.sendBatch({ topicMessages });
+      await tx.commit();
+    } catch (err) {
+      // The outcome of a failed commit is unknown: the caller reloads the position from the state topic.
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+}
