@@ -28,7 +28,7 @@ PG_PORT=${PG_PORT:-5432}
 
 KAFKA_HEAP=${KAFKA_HEAP:-512m}
 REGISTRY_HEAP=${REGISTRY_HEAP:-512m}
-MONGO_HEAP=${MONGO_HEAP:-512m}
+MONGO_HEAP=${MONGO_HEAP:-3g}   # in-memory data plus its oplog
 STACK_TIMEOUT=${STACK_TIMEOUT:-120}   # seconds to wait for each component to become ready
 JAVA_CMD=${JAVA_CMD:-java}             # Kafka and Mongo (Java 17+)
 # REGISTRY_JAVA: java >= 21 for Apicurio 3 (auto-detected when unset)

@@ -36,8 +36,9 @@ export function createKafka(config: Config, logger: Logger, clientSuffix = ''): 
         const { message, ...rest } = entry;
         // kafkajs logs each retriable broker response (coordinator loading, leader moved) as
         // an error and then retries it; only what it gives up on reaches our code as an error.
-        const retried = level === logLevel.ERROR && typeof message === 'string' && message.startsWith('Response ');
-        log[retried ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
+        const response = level === logLevel.ERROR && typeof message === 'string' && message.startsWith('Response ');
+        const retrying = level === logLevel.ERROR && 'retryCount' in rest;
+        log[response ? 'debug' : retrying ? 'warn' : (LEVELS[level] ?? 'info')](rest, message);
       },
   });
 }

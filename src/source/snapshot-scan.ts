@@ -17,6 +17,14 @@ const TYPE_ORDER: string[][] = [
   ['maxKey'],
 ];
 
+// $type takes BSON type numbers everywhere. The deprecated symbol type (14) is left
+// out: wire-compatible servers reject it, and it sorts with strings, so `$gt` on a
+// string already covers it; only symbol _ids after a numeric _id would be missed.
+const TYPE_NUMBER: Record<string, number> = {
+  minKey: -1, null: 10, int: 16, long: 18, double: 1, decimal: 19, string: 2,
+  object: 3, binData: 5, objectId: 7, bool: 8, date: 9, timestamp: 17, regex: 11, maxKey: 127,
+};
+
 function bracketOf(id: unknown): number {
   const t = bsonTypeName(id);
   return TYPE_ORDER.findIndex((names) => names.includes(t));
@@ -53,6 +61,8 @@ function bsonTypeName(v: unknown): string {
 export function afterKeyFilter(lastKey: string | null): Document {
   if (lastKey === null) return {};
   const last = (EJSON.parse(`{"_id":${lastKey}}`, { relaxed: false }) as Document)._id;
-  const later = TYPE_ORDER.slice(bracketOf(last) + 1).flat();
+  const later = TYPE_ORDER.slice(bracketOf(last) + 1)
+    .flat()
+    .flatMap((t) => (t in TYPE_NUMBER ? [TYPE_NUMBER[t]!] : []));
   return later.length > 0 ? { $or: [{ _id: { $gt: last } }, { _id: { $type: later } }] } : { _id: { $gt: last } };
 }
