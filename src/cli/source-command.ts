@@ -1,5 +1,6 @@
 import { ConfigError } from '../ops/errors.js';
-import { runSource } from '../source/index.js';
+import { createMetricsRegistry, startHttpServer, type HealthReport } from '../ops/http.js';
+import { registerSourceMetrics, runSource, type CollectionSource } from '../source/index.js';
 import { configFrom, parse, shutdownSignal } from './args.js';
 import type { Command } from './commands.js';
 import { startService } from './context.js';
@@ -18,7 +19,28 @@ export const sourceCommand: Command = {
     const unknown = (values.resnapshot ?? []).filter((c) => !collections.includes(c));
     if (unknown.length > 0) throw new ConfigError(unknown.map((c) => `--resnapshot ${c}: no such configured collection (have: ${collections.join(', ')})`), 'command line');
     const signal = shutdownSignal((sig) => logger.info({ signal: sig }, 'stopping: finishing the in-flight transaction'), config.source.shutdownTimeoutMs);
-    const { pipelines } = await runSource(config, logger, collections, signal, { resnapshot: values.resnapshot });
-    return pipelines.some((p) => p.status === 'failed') ? 1 : 0;
+    let current: CollectionSource[] = [];
+    const registry = createMetricsRegistry('source');
+    registerSourceMetrics(registry, () => current);
+    const server =
+      config.http.port > 0
+        ? await startHttpServer(config.http, registry, () => sourceHealth(current), logger)
+        : undefined;
+    try {
+      const { pipelines } = await runSource(config, logger, collections, signal, {
+        resnapshot: values.resnapshot,
+        observe: (p) => (current = p),
+      });
+      return pipelines.some((p) => p.status === 'failed') ? 1 : 0;
+    } finally {
+      server?.close();
+    }
   },
 };
+
+/** Ready while every collection is snapshotting or streaming. */
+function sourceHealth(pipelines: CollectionSource[]): HealthReport {
+  const detail = Object.fromEntries(pipelines.map((p) => [p.name, { status: p.status, reason: p.reason }]));
+  const ready = pipelines.length > 0 && pipelines.every((p) => p.status === 'snapshot' || p.status === 'streaming');
+  return { ready, detail };
+}

@@ -94,7 +94,7 @@ export class CollectionSource {
             state = undefined;
             continue;
           }
-          if (!retriable(err)) {
+          if (!isRetriableSourceError(err)) {
             this.status = 'failed';
             this.reason = describeError(err);
             this.log.error({ err }, `pipeline failed: ${this.reason}`);
@@ -246,10 +246,23 @@ export class CollectionSource {
   }
 }
 
-/** Everything but tidemark's own non-retriable errors and MongoDB's fatal ones is worth another try. */
-function retriable(err: unknown): boolean {
+// MongoDB server errors worth another try: network, stepdown and shutdown codes
+// (HostUnreachable 6, HostNotFound 7, NetworkTimeout 89, ShutdownInProgress 91,
+// PrimarySteppedDown 189, ExceededTimeLimit 262, SocketException 9001,
+// NotWritablePrimary 10107, InterruptedAtShutdown 11600, InterruptedDueToReplStateChange 11602,
+// NotPrimaryNoSecondaryOk 13435, NotPrimaryOrSecondary 13436).
+const RETRIABLE_MONGO_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+
+/**
+ * Whether the pipeline should back off and resume from its committed position.
+ * Kafka and network failures are; tidemark's own non-retriable errors, history
+ * lost and other MongoDB server errors (a bad query, no privileges) are not.
+ */
+export function isRetriableSourceError(err: unknown): boolean {
   if (err instanceof TidemarkError) return err.retriable;
   if (isHistoryLost(err)) return false;
-  if (err instanceof MongoServerError) return err.hasErrorLabel('ResumableChangeStreamError') || err.hasErrorLabel('RetryableWriteError') || [6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436].includes(Number(err.code));
+  if (err instanceof MongoServerError) {
+    return err.hasErrorLabel('ResumableChangeStreamError') || err.hasErrorLabel('RetryableWriteError') || RETRIABLE_MONGO_CODES.has(Number(err.code));
+  }
   return true;
 }

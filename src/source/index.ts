@@ -6,13 +6,16 @@ import { createRegistry, registerEnvelope } from '../envelope/index.js';
 import { CollectionSource } from './collection-source.js';
 import { loadSourceStates, stateKey } from './state.js';
 
-export { CollectionSource, isHistoryLost } from './collection-source.js';
+export { CollectionSource, isHistoryLost, isRetriableSourceError } from './collection-source.js';
 export type { PipelineStatus } from './collection-source.js';
+export { registerSourceMetrics } from './metrics.js';
 export type { SourceState } from './state.js';
 
 export interface SourceOptions {
   /** Collections to snapshot again from scratch; the others resume where they stopped. */
   resnapshot?: string[];
+  /** Called once the pipelines exist, e.g. to serve their metrics and health. */
+  observe?: (pipelines: CollectionSource[]) => void;
 }
 
 /**
@@ -46,6 +49,7 @@ export async function runSource(
     );
     // Producers first: connecting fences a crashed predecessor and aborts its open
     // transaction, so the state topic can be read to its end.
+    opts.observe?.(pipelines);
     await Promise.all(pipelines.map((p) => p.connect()));
     const states = await loadSourceStates(kafka, stateTopic);
     log.info({ collections, resnapshot: opts.resnapshot ?? [] }, 'source started');
