@@ -3,9 +3,10 @@
 // Run by deploy/local/stack.sh with the single-file source launcher:
 //   java -cp '<stack>/lib/mongo-java-server-<ver>/*' deploy/local/MongoServerLauncher.java [host] [port]
 //
-// Uses de.bwaldvogel:mongo-java-server (memory backend), reports MongoDB 5.0 (wire
-// version 13, accepted by the Node.js `mongodb` v6 driver) and has an oplog so that
-// change streams (collection.watch(), db.watch()) work. Data lives only in memory.
+// Uses de.bwaldvogel:mongo-java-server (memory backend), reports MongoDB 5.0 with its
+// real wire version 13 (the library's own MONGO_5_0 says 8, which the Node.js `mongodb`
+// v7 driver refuses) and has an oplog so that change streams (collection.watch(),
+// db.watch()) work. Data lives only in memory.
 //
 // Change events: mongo-java-server's own oplog (CollectionBackedOplog, 1.47.0) emits
 // update events whose documentKey is the update spec ({$set: ...}) instead of {_id},
@@ -20,7 +21,9 @@
 //   replace: _id, operationType, clusterTime, ns, documentKey{_id}, fullDocument
 //   delete : _id, operationType, clusterTime, ns, documentKey{_id}
 //   drop   : _id, operationType, clusterTime, ns  (+ 'invalidate' on a collection stream)
-// resumeAfter / startAfter (exclusive) and startAtOperationTime (inclusive) work.
+// resumeAfter / startAfter (exclusive) and startAtOperationTime (inclusive) work, and
+// every change-stream batch carries a postBatchResumeToken shaped like a real server's
+// ({_data: '82' + t + i ...}) so an idle stream's position advances.
 // Known gaps vs. a real server: no sessions/transactions (so no lsid/txnNumber), no
 // wallTime, no client.watch() (cluster-wide), no rename/dropDatabase events,
 // updateDescription is derived from the update operators and the post-image
