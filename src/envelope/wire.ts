@@ -38,11 +38,29 @@ export class AvroDecoder<T> {
     const id = schemaIdOf(value);
     let resolver = this.resolvers.get(id);
     if (resolver === undefined) {
-      const writer = (await this.registry.getSchema(id)) as unknown as avro.Type;
+      const writer = await this.writerSchema(id);
       resolver = writer.equals(this.readerType) ? null : this.readerType.createResolver(writer);
       this.resolvers.set(id, resolver);
     }
     const body = value.subarray(5);
     return (resolver ? this.readerType.fromBuffer(body, resolver) : this.readerType.fromBuffer(body)) as T;
+  }
+
+  /**
+   * An id the registry does not know makes the record undecodable; a registry
+   * that is down or failing is retriable, so good records never become dead letters.
+   */
+  private async writerSchema(id: number): Promise<avro.Type> {
+    try {
+      return (await this.registry.getSchema(id)) as unknown as avro.Type;
+    } catch (err) {
+      const status = (err as { status?: unknown }).status;
+      const unknownId = status === 404;
+      throw new TidemarkError(
+        unknownId ? 'TM_UNKNOWN_SCHEMA' : 'TM_REGISTRY',
+        unknownId ? `schema id ${id} is not in the registry` : `cannot fetch schema id ${id} from the registry`,
+        { retriable: !unknownId, cause: err },
+      );
+    }
   }
 }

@@ -84,6 +84,13 @@ export const SCHEMA = {
   sink: {
     groupId: { kind: 'string', env: 'TIDEMARK_SINK_GROUP', default: 'tidemark-sink', doc: 'Kafka consumer group of the sink' },
     maxBatchRecords: { kind: 'int', min: 1, max: 100000, default: 5000, doc: 'records applied per PostgreSQL transaction' },
+    sessionTimeoutMs: {
+      kind: 'int',
+      min: 6000,
+      max: 300000,
+      default: 30000,
+      doc: 'consumer session: how long a crashed sink keeps its partitions before the group moves them',
+    },
   },
   http: {
     host: { kind: 'string', env: 'TIDEMARK_HTTP_HOST', default: '127.0.0.1', doc: 'health, metrics and status page bind address' },

@@ -30,6 +30,7 @@ export async function applyChanges(
   const deleted = await client.query(sql.deleteRows);
   await client.query(sql.upsertTombstones);
   const upserted = await client.query(sql.upsertRows);
+  await client.query(sql.deleteTombstones);
   await client.query(sql.upsertIdMap);
   // Rows actually changed: stale or replayed versions are no-ops and not counted.
   return { upserted: upserted.rowCount ?? 0, deleted: deleted.rowCount ?? 0 };

@@ -1,7 +1,7 @@
 import { BSON, EJSON, type Document } from 'bson';
 import type { KafkaMessage } from 'kafkajs';
 import { versionOf, type AvroDecoder, type ChangeEnvelope } from '../envelope/index.js';
-import { RejectedRecord, describe } from '../ops/errors.js';
+import { RejectedRecord, TidemarkError, describe } from '../ops/errors.js';
 import { legacyIdText, transform, uuidFor, type Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
 
@@ -23,6 +23,8 @@ export async function decodeRecord(
   try {
     envelope = await decoder.decode(message.value);
   } catch (err) {
+    // A registry outage holds the batch (the caller retries it); only bad bytes are rejected.
+    if (err instanceof TidemarkError && err.retriable) throw err;
     return { kind: 'reject', reason: `undecodable record: ${describe(err)}` };
   }
   const { ts, ord } = versionOf(envelope.source);

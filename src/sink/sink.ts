@@ -107,7 +107,9 @@ export async function runSink(
   );
   const topics = [...plans.keys()];
   const groupId = config.sink.groupId;
-  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout: 30_000 });
+  const sessionTimeout = config.sink.sessionTimeoutMs;
+  const heartbeatInterval = Math.min(3_000, Math.floor(sessionTimeout / 3));
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout, heartbeatInterval });
   const deadLetters = kafka.producer(producerConfig());
   const decoder = new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType);
   const applier = new PartitionApplier(pool, groupId, plans, decoder, deadLetters, log);

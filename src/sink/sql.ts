@@ -16,6 +16,7 @@ export interface TableStatements {
   deleteRows: string;
   upsertTombstones: string;
   upsertRows: string;
+  deleteTombstones: string;
   upsertIdMap: string;
 }
 
@@ -46,9 +47,13 @@ export function tableStatements(mapping: Mapping, schema: string): TableStatemen
       `DELETE FROM ${target} t USING ${staging} s WHERE s._tm_op = 'd' AND t.${key} = s.${key} ` +
       `AND (t._tm_ts, t._tm_ord) < (s._tm_ts, s._tm_ord)`,
     // A versioned tombstone keeps a late, older upsert from resurrecting the row.
+    // Only a delete that won leaves one (after deleteRows, a remaining row is newer):
+    // a key has a tombstone exactly when its newest version is a delete, whatever the
+    // batch boundaries were, so a replay in other batches changes nothing.
     upsertTombstones:
       `INSERT INTO ${tombstones} AS tb (target_table, id, _tm_ts, _tm_ord) ` +
       `SELECT ${table}, s.${key}, s._tm_ts, s._tm_ord FROM ${staging} s WHERE s._tm_op = 'd' ` +
+      `AND NOT EXISTS (SELECT 1 FROM ${target} t WHERE t.${key} = s.${key}) ` +
       `ON CONFLICT (target_table, id) DO UPDATE SET _tm_ts = EXCLUDED._tm_ts, _tm_ord = EXCLUDED._tm_ord, deleted_at = now() ` +
       `WHERE (tb._tm_ts, tb._tm_ord) < (EXCLUDED._tm_ts, EXCLUDED._tm_ord)`,
     upsertRows:
@@ -57,10 +62,16 @@ export function tableStatements(mapping: Mapping, schema: string): TableStatemen
       `WHERE s._tm_op = 'u' AND NOT EXISTS (SELECT 1 FROM ${tombstones} tb WHERE tb.target_table = ${table} ` +
       `AND tb.id = s.${key} AND (tb._tm_ts, tb._tm_ord) >= (s._tm_ts, s._tm_ord)) ` +
       `ON CONFLICT (${key}) DO UPDATE SET ${updates} WHERE (t._tm_ts, t._tm_ord) < (EXCLUDED._tm_ts, EXCLUDED._tm_ord)`,
-    // The id_map row is written in the same transaction as the data row (the audit's CR-6).
+    // A row re-created after its delete is guarded by its own version: its older tombstone goes.
+    deleteTombstones:
+      `DELETE FROM ${tombstones} tb USING ${target} t, ${staging} s WHERE s._tm_op = 'u' AND t.${key} = s.${key} ` +
+      `AND tb.target_table = ${table} AND tb.id = t.${key} AND (tb._tm_ts, tb._tm_ord) < (t._tm_ts, t._tm_ord)`,
+    // The id_map row is written in the same transaction as the data row (the audit's CR-6),
+    // for every key seen, deletes too: which keys have one must not depend on batch boundaries
+    // (an insert and its delete in one batch would otherwise leave none).
     upsertIdMap:
       `INSERT INTO ${ident(schema)}.id_map (collection, legacy_object_id, new_id) ` +
-      `SELECT ${collection}, s._tm_legacy_id, s.${key} FROM ${staging} s WHERE s._tm_op = 'u' ` +
+      `SELECT ${collection}, s._tm_legacy_id, s.${key} FROM ${staging} s ` +
       `ON CONFLICT (collection, legacy_object_id) DO NOTHING`,
   };
 }

@@ -119,7 +119,7 @@ export function sinkConfigFile(config: Config, extra: Record<string, unknown> = 
       kafka: { topicPrefix: config.kafka.topicPrefix, partitions: config.kafka.partitions },
       postgres: { schema: config.postgres.schema },
       connectors: { include: ['payments'] },
-      sink: { groupId: config.sink.groupId, maxBatchRecords: config.sink.maxBatchRecords },
+      sink: { groupId: config.sink.groupId, maxBatchRecords: config.sink.maxBatchRecords, sessionTimeoutMs: config.sink.sessionTimeoutMs },
       log: { level: process.env.SINK_TEST_LOG ?? 'warn' },
       ...extra,
     }),
