@@ -1,5 +1,6 @@
 import { createKafka, topicFor } from '../ops/kafka.js';
-import { runSink } from '../sink/index.js';
+import { createMetricsRegistry, startHttpServer } from '../ops/http.js';
+import { SinkMetrics, runSink } from '../sink/index.js';
 import { configFrom, parse, shutdownSignal } from './args.js';
 import type { Command } from './commands.js';
 import { startService } from './context.js';
@@ -13,9 +14,20 @@ export const sinkCommand: Command = {
   async run(argv) {
     const { values } = parse(argv, {});
     const { config, logger, mappings } = await startService(configFrom(values), 'sink', ['kafka', 'schemaRegistry', 'postgres']);
-    const signal = shutdownSignal((sig) => logger.info({ signal: sig }, 'stopping'));
+    const signal = shutdownSignal((sig) => logger.info({ signal: sig }, 'stopping: finishing the current batch'), config.service.shutdownTimeoutMs);
     const kafka = createKafka(config, logger, '-sink');
-    await runSink(config, logger, kafka, mappings, (c) => topicFor(config, c), signal);
-    return 0;
+    const registry = createMetricsRegistry('sink');
+    const metrics = new SinkMetrics(registry);
+    let running = false;
+    const health = () => ({ ready: running, detail: { groupId: config.sink.groupId } });
+    const server = config.http.port > 0 ? await startHttpServer(config.http, registry, health, logger) : undefined;
+    try {
+      running = true;
+      await runSink(config, logger, kafka, mappings, (c) => topicFor(config, c), signal, metrics);
+      return 0;
+    } finally {
+      running = false;
+      server?.close();
+    }
   },
 };

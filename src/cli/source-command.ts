@@ -18,7 +18,7 @@ export const sourceCommand: Command = {
     const collections = mappings.map((m) => m.collection);
     const unknown = (values.resnapshot ?? []).filter((c) => !collections.includes(c));
     if (unknown.length > 0) throw new ConfigError(unknown.map((c) => `--resnapshot ${c}: no such configured collection (have: ${collections.join(', ')})`), 'command line');
-    const signal = shutdownSignal((sig) => logger.info({ signal: sig }, 'stopping: finishing the in-flight transaction'), config.source.shutdownTimeoutMs);
+    const signal = shutdownSignal((sig) => logger.info({ signal: sig }, 'stopping: finishing the in-flight transaction'), config.service.shutdownTimeoutMs);
     let current: CollectionSource[] = [];
     const registry = createMetricsRegistry('source');
     registerSourceMetrics(registry, () => current);

@@ -79,7 +79,6 @@ export const SCHEMA = {
       default: 'fail',
       doc: 'when the oplog rolled past the stored resume token: stop the collection (fail) or snapshot it again',
     },
-    shutdownTimeoutMs: { kind: 'int', min: 1000, max: 600000, default: 30000, doc: 'SIGTERM: longest wait for the in-flight transaction before exiting' },
   },
   sink: {
     groupId: { kind: 'string', env: 'TIDEMARK_SINK_GROUP', default: 'tidemark-sink', doc: 'Kafka consumer group of the sink' },
@@ -90,6 +89,15 @@ export const SCHEMA = {
       max: 300000,
       default: 30000,
       doc: 'consumer session: how long a crashed sink keeps its partitions before the group moves them',
+    },
+  },
+  service: {
+    shutdownTimeoutMs: {
+      kind: 'int',
+      min: 1000,
+      max: 600000,
+      default: 30000,
+      doc: 'SIGTERM: longest wait for the in-flight transaction or batch before a service exits anyway',
     },
   },
   http: {

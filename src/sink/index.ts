@@ -4,3 +4,4 @@ export { newestPerKey } from './changes.js';
 export type { Change } from './changes.js';
 export { copyLine, copyField } from './copy-text.js';
 export { tableStatements } from './sql.js';
+export { SinkMetrics } from './metrics.js';

@@ -11,6 +11,7 @@ import { sendDeadLetters, type Rejection } from './dead-letter.js';
 import { decodeRecord } from './decode.js';
 import { lockedNextOffset, skipNonData, storeNextOffset, storedOffsets } from './offsets.js';
 import { tableStatements, type TableStatements } from './sql.js';
+import type { SinkMetrics } from './metrics.js';
 
 interface TopicPlan {
   mapping: Mapping;
@@ -42,6 +43,7 @@ export class PartitionApplier {
     private readonly decoder: AvroDecoder<ChangeEnvelope>,
     private readonly deadLetters: Producer,
     private readonly log: Logger,
+    private readonly metrics?: SinkMetrics,
   ) {}
 
   /** `next` is the offset after the slice: past trailing transaction markers on the last slice of a batch. */
@@ -58,9 +60,7 @@ export class PartitionApplier {
       changes.push(decoded.change);
       newestClusterMs = Math.max(newestClusterMs ?? 0, decoded.envelope.source.clusterTimeSeconds * 1000);
     }
-    const first = BigInt(messages[0]!.offset);
-    await sendDeadLetters(this.deadLetters, rejections);
-
+    const started = performance.now();
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -69,15 +69,27 @@ export class PartitionApplier {
         await client.query('ROLLBACK');
         return; // applied already (replay after a rebalance or restart)
       }
-      const fresh = stored > first ? changes.filter((c) => BigInt(c.offset) >= stored) : changes;
+      const fresh = changes.filter((c) => BigInt(c.offset) >= stored);
+      const freshRejections = rejections.filter((r) => BigInt(r.message.offset) >= stored);
+      // Dead letters go out before the commit: a crash in between repeats one, never loses one.
+      await sendDeadLetters(this.deadLetters, freshRejections);
       const written = await applyChanges(client, plan.sql, plan.columns, newestPerKey(fresh));
       await storeNextOffset(client, this.groupId, topic, partition, next, newestClusterMs);
       await client.query('COMMIT');
       this.counters.records += fresh.length;
       this.counters.upserted += written.upserted;
       this.counters.deleted += written.deleted;
-      this.counters.rejected += rejections.length;
+      this.counters.rejected += freshRejections.length;
       this.counters.batches += 1;
+      if (this.metrics) {
+        this.metrics.records.inc({ topic }, fresh.length);
+        this.metrics.rowsWritten.inc({ topic, kind: 'upserted' }, written.upserted);
+        this.metrics.rowsWritten.inc({ topic, kind: 'deleted' }, written.deleted);
+        this.metrics.rejected.inc({ topic }, freshRejections.length);
+        this.metrics.batchRecords.observe({ topic }, messages.length);
+        this.metrics.applySeconds.observe({ topic }, (performance.now() - started) / 1000);
+        this.metrics.applied(topic, newestClusterMs);
+      }
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -95,6 +107,7 @@ export async function runSink(
   mappings: Mapping[],
   topicOf: (collection: string) => string,
   signal: AbortSignal,
+  metrics?: SinkMetrics,
 ): Promise<SinkCounters> {
   const log = logger.child({ stage: 'sink' });
   // tidemark's state tables sit in the target schema; search_path finds them.
@@ -112,7 +125,7 @@ export async function runSink(
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout, heartbeatInterval });
   const deadLetters = kafka.producer(producerConfig());
   const decoder = new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType);
-  const applier = new PartitionApplier(pool, groupId, plans, decoder, deadLetters, log);
+  const applier = new PartitionApplier(pool, groupId, plans, decoder, deadLetters, log, metrics);
 
   try {
     await ensureCollectionTopics(kafka, config, mappings.map((m) => m.collection));

@@ -29,3 +29,23 @@ describe('health and metrics endpoints', () => {
     }
   });
 });
+
+describe('sink metrics', () => {
+  it('exports throughput, rows, rejections, batch sizes and apply lag per topic', async () => {
+    const { SinkMetrics } = await import('../../../src/sink/index.js');
+    const registry = createMetricsRegistry('sink');
+    const m = new SinkMetrics(registry, () => 1_005_000);
+    m.records.inc({ topic: 't' }, 7);
+    m.rowsWritten.inc({ topic: 't', kind: 'upserted' }, 5);
+    m.rejected.inc({ topic: 't' }, 2);
+    m.batchRecords.observe({ topic: 't' }, 9);
+    m.applied('t', 1_000_000);
+    m.applied('t', 999_000); // an older change never moves the lag backwards
+    const text = await registry.metrics();
+    expect(text).toContain('tidemark_sink_records_total{topic="t",service="sink"} 7');
+    expect(text).toContain('tidemark_sink_rows_total{topic="t",kind="upserted",service="sink"} 5');
+    expect(text).toContain('tidemark_sink_rejected_total{topic="t",service="sink"} 2');
+    expect(text).toContain('tidemark_sink_batch_records_count{topic="t",service="sink"} 1');
+    expect(text).toContain('tidemark_sink_apply_lag_seconds{topic="t",service="sink"} 5');
+  });
+});

@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Sink metrics per topic: throughput, batch size and apply time, rejections, apply lag. */
+export class SinkMetrics {
+  readonly records: Counter<'topic'>;
+  readonly rowsWritten: Counter<'topic' | 'kind'>;
+  readonly rejected: Counter<'topic'>;
+  readonly batchRecords: Histogram<'topic'>;
+  readonly applySeconds: Histogram<'topic'>;
+  private readonly newestApplied = new Map<string, number>();
+
+  constructor(registry: Registry, now: () => number = Date.now) {
+    const registers = [registry];
+    this.records = new Counter({ name: 'tidemark_sink_records_total', help: 'Records decoded and transformed', labelNames: ['topic'], registers });
+    this.rowsWritten = new Counter({
+      name: 'tidemark_sink_rows_total',
+      help: 'Rows changed in PostgreSQL (kind upserted or deleted); replayed or older versions change none',
+      labelNames: ['topic', 'kind'],
+      registers,
+    });
+    this.rejected = new Counter({ name: 'tidemark_sink_rejected_total', help: 'Records sent to the dead-letter topic', labelNames: ['topic'], registers });
+    this.batchRecords = new Histogram({
+      name: 'tidemark_sink_batch_records',
+      help: 'Records per applied batch',
+      labelNames: ['topic'],
+      buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000],
+      registers,
+    });
+    this.applySeconds = new Histogram({
+      name: 'tidemark_sink_apply_seconds',
+      help: 'Time of one batch transaction (COPY, merge, offsets)',
+      labelNames: ['topic'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    const newest = this.newestApplied;
+    new Gauge({
+      name: 'tidemark_sink_apply_lag_seconds',
+      help: 'Now minus the source cluster time of the newest change applied',
+      labelNames: ['topic'],
+      registers,
+      collect() {
+        for (const [topic, ms] of newest) this.set({ topic }, Math.max(0, (now() - ms) / 1000));
+      },
+    });
+  }
+
+  applied(topic: string, clusterTimeMs: number | null): void {
+    if (clusterTimeMs !== null && clusterTimeMs > (this.newestApplied.get(topic) ?? 0)) this.newestApplied.set(topic, clusterTimeMs);
+  }
+}
