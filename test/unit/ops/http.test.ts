@@ -45,7 +45,7 @@ describe('sink metrics', () => {
     expect(text).toContain('tidemark_sink_records_total{topic="t",service="sink"} 7');
     expect(text).toContain('tidemark_sink_rows_total{topic="t",kind="upserted",service="sink"} 5');
     expect(text).toContain('tidemark_sink_rejected_total{topic="t",service="sink"} 2');
-    expect(text).toContain('tidemark_sink_batch_records_count{topic="t",service="sink"} 1');
+    expect(text).toContain('tidemark_sink_batch_records_count{service="sink",topic="t"} 1');
     expect(text).toContain('tidemark_sink_apply_lag_seconds{topic="t",service="sink"} 5');
   });
 });
