@@ -130,6 +130,15 @@ export async function runSink(
   try {
     await ensureCollectionTopics(kafka, config, mappings.map((m) => m.collection));
     await Promise.all([consumer.connect(), deadLetters.connect()]);
+    // kafkajs restarts the consumer after retriable errors; a crash it will not restart
+    // from must stop the process (its supervisor restarts it), never leave it idle.
+    const crashed = new Promise<never>((_, reject) => {
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+        if (!payload.restart) reject(payload.error);
+      });
+    });
+    crashed.catch(() => undefined); // observed by the race below
     // On every assignment, resume from the offsets stored in PostgreSQL.
     consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
       const assigned = Object.keys(payload.memberAssignment);
@@ -167,10 +176,13 @@ export async function runSink(
       },
     });
     log.info({ topics, groupId }, 'sink started');
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await Promise.race([
+      crashed,
+      new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    ]);
     log.info('stopping: finishing the current batch');
   } finally {
     await consumer.disconnect().catch((err) => log.warn({ err }, 'consumer disconnect failed'));
