@@ -47,3 +47,10 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Removes a test's PostgreSQL schema and closes its pool (afterAll of every PostgreSQL test). */
+export async function dropTestSchema(config: Config | undefined, pool: pg.Pool | undefined): Promise<void> {
+  if (!config || !pool) return;
+  await pool.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(config.postgres.schema)} CASCADE`);
+  await pool.end();
+}

@@ -7,8 +7,10 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { createRegistry, envelopeType, frame, registerEnvelope, type ChangeEnvelope, type Op } from '../../src/envelope/index.js';
 import type { Config } from '../../src/ops/config.js';
-import { producerConfig, topicFor } from '../../src/ops/kafka.js';
+import { createKafka, ensureCollectionTopics, producerConfig, topicFor } from '../../src/ops/kafka.js';
+import type { Logger } from '../../src/ops/logger.js';
 import { canonicalKey } from '../../src/transform/index.js';
+import { isolatedConfig, migratedPool } from './isolated.js';
 
 /** A source version: cluster time (t, i) and ordinal, as the sink's guards compare them. */
 export interface Version {
@@ -149,4 +151,13 @@ export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
   await exited;
+}
+
+/** A payments sink test's isolated config, migrated PostgreSQL schema and Kafka client, topics created. */
+export async function openPaymentsSinkBed(label: string, logger: Logger): Promise<{ config: Config; pool: pg.Pool; kafka: Kafka }> {
+  const config = await isolatedConfig(label, (c) => ({ connectors: { ...c.connectors, include: ['payments'] } }));
+  const pool = await migratedPool(config);
+  const kafka = createKafka(config, logger, '-test');
+  await ensureCollectionTopics(kafka, config, ['payments']);
+  return { config, pool, kafka };
 }

@@ -5,7 +5,7 @@ import { startPipeline, type RunningPipeline } from '../../src/cli/pipeline.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { createMongoClient } from '../../src/ops/mongo.js';
 import { loadMappings, uuidFor } from '../../src/transform/index.js';
-import { eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
+import { dropTestSchema, eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
 import type { Config } from '../../src/ops/config.js';
 import type { MongoClient } from 'mongodb';
 
@@ -47,8 +47,7 @@ describe('payments walking skeleton', () => {
     await pipeline?.stop();
     await mongo?.db(config.mongo.database).dropDatabase();
     await mongo?.close();
-    await pool?.query(`DROP SCHEMA IF EXISTS "${config.postgres.schema}" CASCADE`);
-    await pool?.end();
+    await dropTestSchema(config, pool);
   }, 60_000);
 
   it('insert appears, update changes it, delete removes it', async () => {

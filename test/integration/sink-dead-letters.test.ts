@@ -4,14 +4,14 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopeType, frame } from '../../src/envelope/index.js';
 import type { Config } from '../../src/ops/config.js';
-import { createKafka, deadLetterTopicFor, ensureCollectionTopics, topicFor } from '../../src/ops/kafka.js';
+import { createKafka, deadLetterTopicFor, topicFor } from '../../src/ops/kafka.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { runSink } from '../../src/sink/index.js';
 import { loadMappings, uuidFor } from '../../src/transform/index.js';
 import { Random } from '../../src/workload/index.js';
-import { eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
+import { dropTestSchema, eventually } from '../helpers/isolated.js';
 import { readTopic } from '../helpers/read-topic.js';
-import { EnvelopeFeed, changeEnvelope, sinkCaughtUp } from '../helpers/sink-feed.js';
+import { EnvelopeFeed, changeEnvelope, sinkCaughtUp, openPaymentsSinkBed } from '../helpers/sink-feed.js';
 
 const T = 1_760_000_000;
 
@@ -25,15 +25,11 @@ describe('sink dead letters', () => {
   const logger = createLogger({ level: 'warn' });
 
   beforeAll(async () => {
-    config = await isolatedConfig('sinkdlq', (c) => ({ connectors: { ...c.connectors, include: ['payments'] } }));
-    pool = await migratedPool(config);
-    kafka = createKafka(config, logger, '-test');
-    await ensureCollectionTopics(kafka, config, ['payments']);
+    ({ config, pool, kafka } = await openPaymentsSinkBed('sinkdlq', logger));
   });
 
   afterAll(async () => {
-    await pool?.query(`DROP SCHEMA IF EXISTS "${config.postgres.schema}" CASCADE`);
-    await pool?.end();
+    await dropTestSchema(config, pool);
   });
 
   it('rejects each bad record with its reason and position, and applies its neighbours', async () => {

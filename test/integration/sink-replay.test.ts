@@ -3,13 +3,13 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/ops/config.js';
-import { createKafka, ensureCollectionTopics, topicFor } from '../../src/ops/kafka.js';
+import { createKafka, topicFor } from '../../src/ops/kafka.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { runSink, type SinkCounters } from '../../src/sink/index.js';
 import { loadMappings, uuidFor } from '../../src/transform/index.js';
 import { Random } from '../../src/workload/index.js';
-import { eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
-import { EnvelopeFeed, changeEnvelope, sinkCaughtUp, tmTs, type Version } from '../helpers/sink-feed.js';
+import { dropTestSchema, eventually } from '../helpers/isolated.js';
+import { EnvelopeFeed, changeEnvelope, sinkCaughtUp, tmTs, type Version, openPaymentsSinkBed } from '../helpers/sink-feed.js';
 
 const BASE_T = 1_760_000_000;
 const STATUSES = ['pending', 'processing', 'completed', 'canceled'] as const;
@@ -77,15 +77,11 @@ describe('sink replay: version-guarded, idempotent apply', () => {
   const logger = createLogger({ level: 'warn' });
 
   beforeAll(async () => {
-    config = await isolatedConfig('sinkreplay', (c) => ({ connectors: { ...c.connectors, include: ['payments'] } }));
-    pool = await migratedPool(config);
-    kafka = createKafka(config, logger, '-test');
-    await ensureCollectionTopics(kafka, config, ['payments']);
+    ({ config, pool, kafka } = await openPaymentsSinkBed('sinkreplay', logger));
   });
 
   afterAll(async () => {
-    await pool?.query(`DROP SCHEMA IF EXISTS "${config.postgres.schema}" CASCADE`);
-    await pool?.end();
+    await dropTestSchema(config, pool);
   });
 
   const mappings = () => loadMappings(config.connectors.dir, ['payments']);

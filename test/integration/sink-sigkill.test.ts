@@ -9,7 +9,7 @@ import { createKafka, deadLetterTopicFor, ensureCollectionTopics, topicFor } fro
 import { createLogger } from '../../src/ops/logger.js';
 import { uuidFor } from '../../src/transform/index.js';
 import { Random, paymentDocument } from '../../src/workload/index.js';
-import { eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
+import { dropTestSchema, eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
 import { readTopic } from '../helpers/read-topic.js';
 import { EnvelopeFeed, changeEnvelope, sinkCaughtUp, sinkConfigFile, spawnSink, stopChild, tmTs } from '../helpers/sink-feed.js';
 
@@ -29,8 +29,7 @@ describe('sink survives SIGKILL with exactly-once effect', () => {
 
   afterAll(async () => {
     await stopChild(child);
-    await pool?.query(`DROP SCHEMA IF EXISTS "${config.postgres.schema}" CASCADE`);
-    await pool?.end();
+    await dropTestSchema(config, pool);
   });
 
   it('ends at the newest version of every key, applying no version twice', async () => {

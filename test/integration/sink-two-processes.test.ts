@@ -9,7 +9,7 @@ import { createKafka, ensureCollectionTopics, topicFor } from '../../src/ops/kaf
 import { createLogger } from '../../src/ops/logger.js';
 import { uuidFor } from '../../src/transform/index.js';
 import { Random, paymentDocument } from '../../src/workload/index.js';
-import { eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
+import { dropTestSchema, eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
 import { EnvelopeFeed, changeEnvelope, sinkCaughtUp, sinkConfigFile, spawnSink, stopChild, tmTs } from '../helpers/sink-feed.js';
 
 const KEYS = 4_000;
@@ -43,8 +43,7 @@ describe('two sink processes in one consumer group', () => {
   afterAll(async () => {
     stopping = true;
     for (const c of children) await stopChild(c);
-    await pool?.query(`DROP SCHEMA IF EXISTS "${config.postgres.schema}" CASCADE`);
-    await pool?.end();
+    await dropTestSchema(config, pool);
   });
 
   it('both get partitions and the final state is every key at its newest version', async () => {
