@@ -32,9 +32,10 @@ export async function storeNextOffset(
   nextOffset: bigint,
   appliedClusterTimeMs: number | null,
 ): Promise<void> {
+  // The newest applied cluster time never moves back: a replay re-applies older changes.
   await client.query(
     `UPDATE tidemark_sink_offsets SET next_offset = $4, updated_at = now(),
-       applied_cluster_time = COALESCE(to_timestamp($5::double precision / 1000), applied_cluster_time)
+       applied_cluster_time = GREATEST(applied_cluster_time, to_timestamp($5::double precision / 1000))
      WHERE group_id = $1 AND topic = $2 AND partition = $3`,
     [groupId, topic, partition, nextOffset.toString(), appliedClusterTimeMs],
   );
