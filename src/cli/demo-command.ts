@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { loadConfig, type Config } from '../ops/config.js';
+import type { Config } from '../ops/config.js';
 import { createKafka, ensureCollectionTopics, topicFor } from '../ops/kafka.js';
 import { createLogger } from '../ops/logger.js';
 import { createMongoClient } from '../ops/mongo.js';
@@ -9,7 +9,7 @@ import { measureLag } from '../lag/index.js';
 import { applyMigrations, ensureDatabase } from '../schema/index.js';
 import { loadMappings } from '../transform/index.js';
 import { Random, paymentDocument } from '../workload/index.js';
-import { parse, shutdownSignal } from './args.js';
+import { configFrom, parse, shutdownSignal } from './args.js';
 import type { Command } from './commands.js';
 import { startPipeline } from './pipeline.js';
 
@@ -29,7 +29,7 @@ export const demoCommand: Command = {
       if (up.status !== 0) return 1;
     }
     // The demo owns its own database, schema, topics and group, so it never touches real replicas.
-    const base = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined });
+    const base = configFrom(values);
     const run = Date.now().toString(36);
     const config: Config = {
       ...base,

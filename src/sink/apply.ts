@@ -14,7 +14,6 @@ import type { TableStatements } from './sql.js';
 export async function applyChanges(
   client: PoolClient,
   sql: TableStatements,
-  columns: string[],
   changes: Change[],
 ): Promise<{ upserted: number; deleted: number }> {
   if (changes.length === 0) return { upserted: 0, deleted: 0 };
@@ -22,7 +21,7 @@ export async function applyChanges(
   const lines = function* () {
     for (const c of changes) {
       // Deletes carry only the key column; the others stay NULL in staging.
-      const values = columns.map((col) => c.row[col] ?? null);
+      const values = sql.dataColumns.map((col) => c.row[col] ?? null);
       yield copyLine([...values, c.ts.toString(), String(c.ord), c.op === 'delete' ? 'd' : 'u', c.legacyId]);
     }
   };

@@ -4,7 +4,7 @@ import { AvroDecoder, createRegistry, envelopeType, type ChangeEnvelope } from '
 import type { Config } from '../ops/config.js';
 import { ensureCollectionTopics, producerConfig } from '../ops/kafka.js';
 import type { Logger } from '../ops/logger.js';
-import { columnSqlTypes, type Mapping } from '../transform/index.js';
+import type { Mapping } from '../transform/index.js';
 import { applyChanges } from './apply.js';
 import { newestPerKey, type Change } from './changes.js';
 import { sendDeadLetters, type Rejection } from './dead-letter.js';
@@ -16,7 +16,6 @@ import type { SinkMetrics } from './metrics.js';
 interface TopicPlan {
   mapping: Mapping;
   sql: TableStatements;
-  columns: string[];
 }
 
 export interface SinkCounters {
@@ -73,7 +72,7 @@ export class PartitionApplier {
       const freshRejections = rejections.filter((r) => BigInt(r.message.offset) >= stored);
       // Dead letters go out before the commit: a crash in between repeats one, never loses one.
       await sendDeadLetters(this.deadLetters, freshRejections);
-      const written = await applyChanges(client, plan.sql, plan.columns, newestPerKey(fresh));
+      const written = await applyChanges(client, plan.sql, newestPerKey(fresh));
       await storeNextOffset(client, this.groupId, topic, partition, next, newestClusterMs);
       await client.query('COMMIT');
       this.counters.records += fresh.length;
@@ -115,7 +114,7 @@ export async function runSink(
   const plans = new Map<string, TopicPlan>(
     mappings.map((m) => [
       topicOf(m.collection),
-      { mapping: m, sql: tableStatements(m, config.postgres.schema), columns: columnSqlTypes(m).map((c) => c.column) },
+      { mapping: m, sql: tableStatements(m, config.postgres.schema) },
     ]),
   );
   const topics = [...plans.keys()];

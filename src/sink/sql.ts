@@ -5,14 +5,15 @@ import { columnSqlTypes } from '../transform/index.js';
 const ident = (name: string) => pg.escapeIdentifier(name);
 
 /** Columns every replicated table carries: the source version of the row. */
-export const VERSION_COLUMNS = ['_tm_ts', '_tm_ord'] as const;
+const VERSION_COLUMNS = ['_tm_ts', '_tm_ord'] as const;
 
 /** The SQL that applies one table's staged changes; built once per mapping. */
 export interface TableStatements {
   staging: string;
   createStaging: string;
   copy: string;
-  stagedColumns: string[];
+  /** The mapped columns, in the order COPY lines carry them (the version and op columns follow). */
+  dataColumns: string[];
   deleteRows: string;
   upsertTombstones: string;
   upsertRows: string;
@@ -36,7 +37,7 @@ export function tableStatements(mapping: Mapping, schema: string): TableStatemen
   const collection = pg.escapeLiteral(mapping.collection);
   return {
     staging,
-    stagedColumns,
+    dataColumns,
     // Typed staging columns: COPY parses each value once; the merge needs no casts.
     createStaging:
       `CREATE TEMP TABLE IF NOT EXISTS ${staging} (` +
