@@ -264,7 +264,8 @@ start_kafka() {
     local cid
     cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     log "formatting Kafka storage (cluster id $cid)"
-    kafka_java kafka.tools.StorageTool format -t "$cid" -c "$conf" \
+    # --cluster-id=: an id starting with "-" would otherwise be read as an option (1 in 64).
+    kafka_java kafka.tools.StorageTool format --cluster-id="$cid" -c "$conf" \
       >"$LOG_DIR/kafka/format.log" 2>&1 9>&- ||
       { cat "$LOG_DIR/kafka/format.log" >&2; die "kafka storage format failed"; }
   fi
