@@ -90,6 +90,26 @@ export const SCHEMA = {
       default: 30000,
       doc: 'consumer session: how long a crashed sink keeps its partitions before the group moves them',
     },
+    parkedRetryIntervalMs: {
+      kind: 'int',
+      min: 100,
+      max: 3600000,
+      default: 5000,
+      doc: 'how often parked changes (waiting for a parent, or a referenced row to go) are tried again',
+    },
+    parkedMaxAgeMs: {
+      kind: 'int',
+      min: 0,
+      max: 2592000000,
+      default: 3600000,
+      doc: 'a change parked longer than this is reported as expired (metric, log, verifier)',
+    },
+    onParkedExpired: {
+      kind: 'enum',
+      values: ['report', 'dead-letter'],
+      default: 'report',
+      doc: 'an expired parked change stays parked and is reported (report) or goes to the dead-letter topic (dead-letter)',
+    },
   },
   service: {
     shutdownTimeoutMs: {

@@ -1,23 +1,184 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
 import { copyLine } from './copy-text.js';
-import type { TableStatements } from './sql.js';
+import { park, takeWaitingOn, type Parked } from './parking.js';
+import { referenceGraph, referencedIds, type ForeignKey, type ReferenceGraph } from './references.js';
+import { tableStatements, type TableStatements } from './sql.js';
+
+export interface ApplyOutcome {
+  upserted: number;
+  deleted: number;
+  parked: number;
+  /** Changes PostgreSQL refused (CHECK, ledger immutability, ...): dead-lettered by the caller. */
+  rejected: Array<{ change: Change; reason: string }>;
+}
+
+export const emptyOutcome = (): ApplyOutcome => ({ upserted: 0, deleted: 0, parked: 0, rejected: [] });
+
+interface TablePlan {
+  mapping: Mapping;
+  sql: TableStatements;
+}
 
 /**
- * Applies one table's de-duplicated changes inside the caller's transaction:
+ * Applies de-duplicated changes to their tables inside the caller's transaction,
+ * keeping every physical FK: a change whose parent is missing, or a delete of a
+ * row still referenced, is parked; parked changes waiting for rows just written
+ * are applied in the same transaction.
+ */
+export class Applier {
+  private readonly plans = new Map<string, TablePlan>();
+  private readonly graph: ReferenceGraph;
+  private savepoints = 0;
+
+  constructor(mappings: readonly Mapping[], schema: string) {
+    for (const m of mappings) this.plans.set(m.table, { mapping: m, sql: tableStatements(m, schema) });
+    this.graph = referenceGraph(mappings, () => []);
+  }
+
+  tableOf(collection: string): string | undefined {
+    return [...this.plans.values()].find((p) => p.mapping.collection === collection)?.mapping.table;
+  }
+
+  async apply(client: PoolClient, table: string, changes: Change[], out: ApplyOutcome = emptyOutcome()): Promise<ApplyOutcome> {
+    const plan = this.plans.get(table);
+    if (!plan) throw new Error(`no mapping writes table ${table}`);
+    if (changes.length > 0) await this.applyIsolated(client, plan, changes, out);
+    return out;
+  }
+
+  /**
+   * Set-based first; when PostgreSQL refuses one record (a constraint, bad data),
+   * halves the set under savepoints until the culprits are single changes, which
+   * are rejected (or parked, for a foreign key). Other errors propagate: the batch
+   * is retried, never turned into rejections.
+   */
+  private async applyIsolated(client: PoolClient, plan: TablePlan, changes: Change[], out: ApplyOutcome): Promise<void> {
+    const savepoint = `tm_apply_${++this.savepoints}`;
+    await client.query(`SAVEPOINT ${savepoint}`);
+    const attempt = emptyOutcome();
+    try {
+      await this.applySet(client, plan, changes, attempt);
+      await client.query(`RELEASE SAVEPOINT ${savepoint}`);
+      merge(out, attempt);
+    } catch (err) {
+      if (!isRecordError(err)) throw err;
+      await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+      await client.query(`RELEASE SAVEPOINT ${savepoint}`);
+      if (changes.length > 1) {
+        const half = Math.ceil(changes.length / 2);
+        await this.applyIsolated(client, plan, changes.slice(0, half), out);
+        await this.applyIsolated(client, plan, changes.slice(half), out);
+        return;
+      }
+      const change = changes[0]!;
+      const reason = `${plan.mapping.table}: PostgreSQL refused ${change.key}: ${err.message}${err.detail ? ` (${err.detail})` : ''}`;
+      // A parent deleted since the check: wait for it like any missing parent.
+      if (err.code === FOREIGN_KEY_VIOLATION) out.parked += await park(client, keyOf(plan), [{ change, waitingOn: [], reason }]);
+      else out.rejected.push({ change, reason });
+    }
+  }
+
+  private async applySet(client: PoolClient, plan: TablePlan, changes: Change[], out: ApplyOutcome): Promise<void> {
+    const waiting = [
+      ...(await this.missingParents(client, plan, changes.filter((c) => c.op === 'upsert'))),
+      ...(await this.stillReferenced(client, plan, changes.filter((c) => c.op === 'delete'))),
+    ];
+    out.parked += await park(client, keyOf(plan), waiting);
+    const parked = new Set(waiting.map((w) => w.change));
+    const ready = changes.filter((c) => !parked.has(c));
+    if (ready.length === 0) return;
+    const written = await writeChanges(client, plan.sql, ready);
+    out.upserted += written.upserted;
+    out.deleted += written.deleted;
+    // Children that waited for these rows can go in now, in this transaction.
+    const arrived = ready.filter((c) => c.op === 'upsert').map((c) => c.row[plan.mapping.key.column]!);
+    const woken = await takeWaitingOn(client, arrived);
+    for (const [wokenTable, group] of groupBy(woken, (u) => u.table)) {
+      await this.apply(client, wokenTable, group.map((u) => u.change), out);
+    }
+  }
+
+  /** Upserts referring to a parent that is neither in PostgreSQL nor among this batch's own rows. */
+  private async missingParents(client: PoolClient, plan: TablePlan, upserts: Change[]): Promise<Parked[]> {
+    const fks = this.graph.outgoing.get(plan.mapping.table) ?? [];
+    if (fks.length === 0 || upserts.length === 0) return [];
+    const wanted = new Map<ForeignKey['parentTable'], { key: string; ids: Set<string> }>();
+    for (const c of upserts) {
+      for (const [fk, id] of referencedIds(fks, c)) {
+        const entry = wanted.get(fk.parentTable) ?? { key: fk.parentKey, ids: new Set<string>() };
+        entry.ids.add(id);
+        wanted.set(fk.parentTable, entry);
+      }
+    }
+    const present = new Set<string>();
+    for (const [parentTable, { key, ids }] of wanted) {
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT ${ident(key)}::text AS id FROM ${ident(parentTable)} WHERE ${ident(key)} = ANY($1::uuid[])`,
+        [[...ids]],
+      );
+      for (const r of rows) present.add(`${parentTable}\u0000${r.id}`);
+    }
+    // A row may refer to another row of the same batch (users.referred_by_id): that one
+    // counts as present unless it is itself missing a parent, so iterate to a fixed point.
+    const own = new Map(upserts.map((c) => [c.row[plan.mapping.key.column]!, c]));
+    const missing = new Map<Change, string[]>();
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const c of upserts) {
+        if (missing.has(c)) continue;
+        const absent = [...referencedIds(fks, c)]
+          .filter(([fk, id]) => !present.has(`${fk.parentTable}\u0000${id}`))
+          .filter(([fk, id]) => !(fk.parentTable === plan.mapping.table && own.has(id) && !missing.has(own.get(id)!)));
+        if (absent.length > 0) {
+          missing.set(c, absent.map(([fk, id]) => `${fk.table}.${fk.column} → ${fk.parentTable} ${id}`));
+          changed = true;
+        }
+      }
+    }
+    return [...missing].map(([change, why]) => ({
+      change,
+      waitingOn: [...new Set(why.map((w) => w.slice(w.lastIndexOf(' ') + 1)))],
+      reason: `waiting for parent: ${why.join(', ')}`,
+    }));
+  }
+
+  /** Deletes of rows other rows still refer to: removing them now would break an FK. */
+  private async stillReferenced(client: PoolClient, plan: TablePlan, deletes: Change[]): Promise<Parked[]> {
+    const fks = this.graph.incoming.get(plan.mapping.table) ?? [];
+    if (fks.length === 0 || deletes.length === 0) return [];
+    const keys = deletes.map((c) => c.row[plan.mapping.key.column]!);
+    const referencedBy = new Map<string, string[]>();
+    for (const fk of fks) {
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT DISTINCT ${ident(fk.column)}::text AS id FROM ${ident(fk.table)} WHERE ${ident(fk.column)} = ANY($1::uuid[])`,
+        [keys],
+      );
+      for (const r of rows) referencedBy.set(r.id, [...(referencedBy.get(r.id) ?? []), `${fk.table}.${fk.column}`]);
+    }
+    return deletes
+      .filter((c) => referencedBy.has(c.row[plan.mapping.key.column]!))
+      .map((change) => ({
+        change,
+        waitingOn: [],
+        reason: `delete waits: still referenced by ${referencedBy.get(change.row[plan.mapping.key.column]!)!.join(', ')}`,
+      }));
+  }
+}
+
+/**
  * COPY into the staging table, then set-based delete, tombstone, upsert and
  * id_map statements. No per-row round trips.
  */
-export async function applyChanges(
-  client: PoolClient,
-  sql: TableStatements,
-  changes: Change[],
-): Promise<{ upserted: number; deleted: number }> {
-  if (changes.length === 0) return { upserted: 0, deleted: 0 };
+async function writeChanges(client: PoolClient, sql: TableStatements, changes: Change[]): Promise<{ upserted: number; deleted: number }> {
   await client.query(sql.createStaging);
+  // The same table can be written twice in one transaction (halving, parked rows).
+  await client.query(`TRUNCATE ${sql.staging}`);
   const lines = function* () {
     for (const c of changes) {
       // Deletes carry only the key column; the others stay NULL in staging.
@@ -26,6 +187,7 @@ export async function applyChanges(
     }
   };
   await pipeline(Readable.from(lines()), client.query(copyFrom(sql.copy)));
+  await client.query(sql.clearParked);
   const deleted = await client.query(sql.deleteRows);
   await client.query(sql.upsertTombstones);
   const upserted = await client.query(sql.upsertRows);
@@ -33,4 +195,30 @@ export async function applyChanges(
   await client.query(sql.upsertIdMap);
   // Rows actually changed: stale or replayed versions are no-ops and not counted.
   return { upserted: upserted.rowCount ?? 0, deleted: deleted.rowCount ?? 0 };
+}
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** Errors about one record's content (class 22 data exception, class 23 integrity constraint). */
+function isRecordError(err: unknown): err is pg.DatabaseError {
+  return err instanceof pg.DatabaseError && typeof err.code === 'string' && (err.code.startsWith('22') || err.code.startsWith('23'));
+}
+
+const ident = (name: string) => pg.escapeIdentifier(name);
+
+function keyOf(plan: TablePlan): { name: string; key: string } {
+  return { name: plan.mapping.table, key: plan.mapping.key.column };
+}
+
+function merge(into: ApplyOutcome, from: ApplyOutcome): void {
+  into.upserted += from.upserted;
+  into.deleted += from.deleted;
+  into.parked += from.parked;
+  into.rejected.push(...from.rejected);
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return groups;
 }

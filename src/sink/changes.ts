@@ -1,5 +1,14 @@
 import type { Row } from '../transform/index.js';
 
+/** Where a change came from: its Kafka record, kept for the dead-letter topic. */
+export interface Origin {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
 /** One document's net change within a batch, after transform. */
 export interface Change {
   key: string;
@@ -8,10 +17,18 @@ export interface Change {
   op: 'upsert' | 'delete';
   /** The mapped row; for a delete, only the key column. */
   row: Row;
+  /** Child table rows of an upsert, one entry per child mapping. */
+  children: ChildRows[];
   ts: bigint;
   ord: number;
-  partition: number;
-  offset: string;
+  origin: Origin;
+  /** Set when the change comes back from the parking table: keeps its age. */
+  parkedAt?: string;
+}
+
+export interface ChildRows {
+  readonly table: string;
+  readonly rows: Row[];
 }
 
 function newer(a: Change, b: Change): boolean {

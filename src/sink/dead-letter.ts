@@ -1,11 +1,12 @@
-import type { KafkaMessage, Producer } from 'kafkajs';
+import type { IHeaders, Producer } from 'kafkajs';
 import { deadLetterTopicFor } from '../ops/kafka.js';
+import type { Origin } from './changes.js';
 
 export interface Rejection {
-  topic: string;
-  partition: number;
-  message: KafkaMessage;
+  origin: Origin;
   reason: string;
+  /** The original record's headers, when the record is at hand. */
+  headers?: IHeaders;
 }
 
 /**
@@ -13,22 +14,22 @@ export interface Rejection {
  * position travel in headers (DESIGN decision 8). Sent before the batch's
  * PostgreSQL commit, so a crash in between repeats a dead letter, never loses one.
  */
-export async function sendDeadLetters(producer: Producer, rejections: Rejection[]): Promise<void> {
+export async function sendDeadLetters(producer: Producer, rejections: readonly Rejection[]): Promise<void> {
   if (rejections.length === 0) return;
   const byTopic = new Map<string, Rejection[]>();
-  for (const r of rejections) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+  for (const r of rejections) byTopic.set(r.origin.topic, [...(byTopic.get(r.origin.topic) ?? []), r]);
   await producer.sendBatch({
     topicMessages: [...byTopic].map(([topic, rs]) => ({
       topic: deadLetterTopicFor(topic),
       messages: rs.map((r) => ({
-        key: r.message.key,
-        value: r.message.value,
+        key: r.origin.key,
+        value: r.origin.value,
         headers: {
-          ...r.message.headers,
+          ...r.headers,
           'tm.reason': r.reason,
-          'tm.source.topic': r.topic,
-          'tm.source.partition': String(r.partition),
-          'tm.source.offset': r.message.offset,
+          'tm.source.topic': r.origin.topic,
+          'tm.source.partition': String(r.origin.partition),
+          'tm.source.offset': r.origin.offset,
         },
       })),
     })),

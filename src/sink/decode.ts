@@ -14,6 +14,7 @@ export type Decoded = { kind: 'change'; change: Change; envelope: ChangeEnvelope
 export async function decodeRecord(
   decoder: AvroDecoder<ChangeEnvelope>,
   mapping: Mapping,
+  topic: string,
   partition: number,
   message: KafkaMessage,
 ): Promise<Decoded> {
@@ -30,14 +31,16 @@ export async function decodeRecord(
   const { ts, ord } = versionOf(envelope.source);
   try {
     const id = (EJSON.parse(`{"_id":${envelope.key}}`, { relaxed: false }) as Document)._id;
-    const base = { key: envelope.key, legacyId: legacyIdText(id), ts, ord, partition, offset: message.offset };
+    const origin = { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value };
+    const base = { key: envelope.key, legacyId: legacyIdText(id), ts, ord, origin };
     if (envelope.op === 'd') {
-      return { kind: 'change', envelope, change: { ...base, op: 'delete', row: { [mapping.key.column]: uuidFor(mapping.collection, id) } } };
+      const row = { [mapping.key.column]: uuidFor(mapping.collection, id) };
+      return { kind: 'change', envelope, change: { ...base, op: 'delete', row, children: [] } };
     }
     // An update whose document was already gone: the delete that follows carries the change.
     if (envelope.document === null) return { kind: 'skip' };
     const doc = BSON.deserialize(envelope.document, BSON_OPTIONS);
-    return { kind: 'change', envelope, change: { ...base, op: 'upsert', row: transform(mapping, doc) } };
+    return { kind: 'change', envelope, change: { ...base, op: 'upsert', row: transform(mapping, doc), children: [] } };
   } catch (err) {
     if (err instanceof RejectedRecord) return { kind: 'reject', reason: err.message };
     return { kind: 'reject', reason: `cannot transform record ${envelope.key}: ${describe(err)}` };

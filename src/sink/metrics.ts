@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ParkedSummary } from './parking.js';
 
 /** Sink metrics per topic: throughput, batch size and apply time, rejections, apply lag. */
 export class SinkMetrics {
@@ -7,6 +8,10 @@ export class SinkMetrics {
   readonly rejected: Counter<'topic'>;
   readonly batchRecords: Histogram<'topic'>;
   readonly applySeconds: Histogram<'topic'>;
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  private readonly parked: Gauge<'table'>;
+  private readonly parkedExpired: Gauge<'table'>;
+  private readonly parkedOldest: Gauge<'table'>;
   private readonly newestApplied = new Map<string, number>();
 
   constructor(registry: Registry, now: () => number = Date.now) {
@@ -33,6 +38,15 @@ export class SinkMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    this.consumerLag = new Gauge({
+      name: 'tidemark_sink_consumer_lag_records',
+      help: 'Records in the partition after the last applied one (high watermark minus next offset)',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.parked = new Gauge({ name: 'tidemark_sink_parked', help: 'Changes parked (waiting for a parent, or for references to a deleted row to go)', labelNames: ['table'], registers });
+    this.parkedExpired = new Gauge({ name: 'tidemark_sink_parked_expired', help: 'Parked changes older than sink.parkedMaxAgeMs', labelNames: ['table'], registers });
+    this.parkedOldest = new Gauge({ name: 'tidemark_sink_parked_oldest_seconds', help: 'Age of the oldest parked change', labelNames: ['table'], registers });
     const newest = this.newestApplied;
     new Gauge({
       name: 'tidemark_sink_apply_lag_seconds',
@@ -43,6 +57,15 @@ export class SinkMetrics {
         for (const [topic, ms] of newest) this.set({ topic }, Math.max(0, (now() - ms) / 1000));
       },
     });
+  }
+
+  parkedNow(summary: readonly ParkedSummary[]): void {
+    for (const gauge of [this.parked, this.parkedExpired, this.parkedOldest]) gauge.reset();
+    for (const s of summary) {
+      this.parked.set({ table: s.table }, s.count);
+      this.parkedExpired.set({ table: s.table }, s.expired);
+      this.parkedOldest.set({ table: s.table }, s.oldestSeconds);
+    }
   }
 
   applied(topic: string, clusterTimeMs: number | null): void {

@@ -1,22 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { Batch, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { AvroDecoder, createRegistry, envelopeType, type ChangeEnvelope } from '../envelope/index.js';
 import type { Config } from '../ops/config.js';
 import { ensureCollectionTopics, producerConfig } from '../ops/kafka.js';
 import type { Logger } from '../ops/logger.js';
 import type { Mapping } from '../transform/index.js';
-import { applyChanges } from './apply.js';
-import { newestPerKey, type Change } from './changes.js';
+import { Applier, type ApplyOutcome } from './apply.js';
+import { newestPerKey, type Change, type Origin } from './changes.js';
 import { sendDeadLetters, type Rejection } from './dead-letter.js';
 import { decodeRecord } from './decode.js';
 import { lockedNextOffset, skipNonData, storeNextOffset, storedOffsets } from './offsets.js';
-import { tableStatements, type TableStatements } from './sql.js';
 import type { SinkMetrics } from './metrics.js';
-
-interface TopicPlan {
-  mapping: Mapping;
-  sql: TableStatements;
-}
+import { retryParked } from './parked-retry.js';
 
 export interface SinkCounters {
   /** Records decoded and passed through the mapping. */
@@ -24,8 +20,14 @@ export interface SinkCounters {
   /** Rows inserted or updated, and rows deleted (replayed or older versions change nothing). */
   upserted: number;
   deleted: number;
+  /** Changes parked (waiting for a parent, or for references to a deleted row to go). */
+  parked: number;
   rejected: number;
   batches: number;
+}
+
+export interface TopicPlan {
+  mapping: Mapping;
 }
 
 /**
@@ -33,12 +35,13 @@ export interface SinkCounters {
  * then rows and the next offset in one PostgreSQL transaction (DESIGN decision 5).
  */
 export class PartitionApplier {
-  readonly counters: SinkCounters = { records: 0, upserted: 0, deleted: 0, rejected: 0, batches: 0 };
+  readonly counters: SinkCounters = { records: 0, upserted: 0, deleted: 0, parked: 0, rejected: 0, batches: 0 };
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly groupId: string,
     private readonly plans: Map<string, TopicPlan>,
+    private readonly applier: Applier,
     private readonly decoder: AvroDecoder<ChangeEnvelope>,
     private readonly deadLetters: Producer,
     private readonly log: Logger,
@@ -53,8 +56,8 @@ export class PartitionApplier {
     const rejections: Rejection[] = [];
     let newestClusterMs: number | null = null;
     for (const message of messages) {
-      const decoded = await decodeRecord(this.decoder, plan.mapping, partition, message);
-      if (decoded.kind === 'reject') rejections.push({ topic, partition, message, reason: decoded.reason });
+      const decoded = await decodeRecord(this.decoder, plan.mapping, topic, partition, message);
+      if (decoded.kind === 'reject') rejections.push({ origin: originOf(topic, partition, message), headers: message.headers, reason: decoded.reason });
       if (decoded.kind !== 'change') continue;
       changes.push(decoded.change);
       newestClusterMs = Math.max(newestClusterMs ?? 0, decoded.envelope.source.clusterTimeSeconds * 1000);
@@ -68,35 +71,46 @@ export class PartitionApplier {
         await client.query('ROLLBACK');
         return; // applied already (replay after a rebalance or restart)
       }
-      const fresh = changes.filter((c) => BigInt(c.offset) >= stored);
-      const freshRejections = rejections.filter((r) => BigInt(r.message.offset) >= stored);
+      const fresh = changes.filter((c) => BigInt(c.origin.offset) >= stored);
+      const outcome = await this.applier.apply(client, plan.mapping.table, newestPerKey(fresh));
+      const refused = [
+        ...rejections.filter((r) => BigInt(r.origin.offset) >= stored),
+        ...outcome.rejected.map(({ change, reason }) => ({ origin: change.origin, reason })),
+      ];
       // Dead letters go out before the commit: a crash in between repeats one, never loses one.
-      await sendDeadLetters(this.deadLetters, freshRejections);
-      const written = await applyChanges(client, plan.sql, newestPerKey(fresh));
+      await sendDeadLetters(this.deadLetters, refused);
       await storeNextOffset(client, this.groupId, topic, partition, next, newestClusterMs);
       await client.query('COMMIT');
-      this.counters.records += fresh.length;
-      this.counters.upserted += written.upserted;
-      this.counters.deleted += written.deleted;
-      this.counters.rejected += freshRejections.length;
-      this.counters.batches += 1;
-      if (this.metrics) {
-        this.metrics.records.inc({ topic }, fresh.length);
-        this.metrics.rowsWritten.inc({ topic, kind: 'upserted' }, written.upserted);
-        this.metrics.rowsWritten.inc({ topic, kind: 'deleted' }, written.deleted);
-        this.metrics.rejected.inc({ topic }, freshRejections.length);
-        this.metrics.batchRecords.observe({ topic }, messages.length);
-        this.metrics.applySeconds.observe({ topic }, (performance.now() - started) / 1000);
-        this.metrics.applied(topic, newestClusterMs);
-      }
+      this.count(topic, fresh.length, outcome, refused.length);
+      this.metrics?.batchRecords.observe({ topic }, messages.length);
+      this.metrics?.applySeconds.observe({ topic }, (performance.now() - started) / 1000);
+      this.metrics?.applied(topic, newestClusterMs);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
     }
-    this.log.debug({ topic, partition, records: messages.length, rejected: rejections.length, next: next.toString() }, 'batch applied');
+    this.log.debug({ topic, partition, records: messages.length, next: next.toString() }, 'batch applied');
   }
+
+  count(topic: string, records: number, outcome: ApplyOutcome, rejected: number): void {
+    this.counters.records += records;
+    this.counters.upserted += outcome.upserted;
+    this.counters.deleted += outcome.deleted;
+    this.counters.parked += outcome.parked;
+    this.counters.rejected += rejected;
+    this.counters.batches += 1;
+    if (!this.metrics) return;
+    this.metrics.records.inc({ topic }, records);
+    this.metrics.rowsWritten.inc({ topic, kind: 'upserted' }, outcome.upserted);
+    this.metrics.rowsWritten.inc({ topic, kind: 'deleted' }, outcome.deleted);
+    this.metrics.rejected.inc({ topic }, rejected);
+  }
+}
+
+function originOf(topic: string, partition: number, message: KafkaMessage): Origin {
+  return { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value };
 }
 
 export async function runSink(
@@ -111,12 +125,9 @@ export async function runSink(
   const log = logger.child({ stage: 'sink' });
   // tidemark's state tables sit in the target schema; search_path finds them.
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: 4, options: `-c search_path=${config.postgres.schema}` });
-  const plans = new Map<string, TopicPlan>(
-    mappings.map((m) => [
-      topicOf(m.collection),
-      { mapping: m, sql: tableStatements(m, config.postgres.schema) },
-    ]),
-  );
+  pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it'));
+  const plans = new Map<string, TopicPlan>(mappings.map((m) => [topicOf(m.collection), { mapping: m }]));
+  const applier = new Applier(mappings, config.postgres.schema);
   const topics = [...plans.keys()];
   const groupId = config.sink.groupId;
   const sessionTimeout = config.sink.sessionTimeoutMs;
@@ -124,7 +135,9 @@ export async function runSink(
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout, heartbeatInterval });
   const deadLetters = kafka.producer(producerConfig());
   const decoder = new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType);
-  const applier = new PartitionApplier(pool, groupId, plans, decoder, deadLetters, log, metrics);
+  const partitions = new PartitionApplier(pool, groupId, plans, applier, decoder, deadLetters, log, metrics);
+  const stopRetrying = new AbortController();
+  let retrying: Promise<void> = Promise.resolve();
 
   try {
     await ensureCollectionTopics(kafka, config, mappings.map((m) => m.collection));
@@ -166,14 +179,16 @@ export async function runSink(
           const lastSlice = i + size >= batch.messages.length;
           // batch.lastOffset() also covers control records (commit markers) after the last message.
           const last = lastSlice ? batch.lastOffset() : slice[slice.length - 1]!.offset;
-          await applier.apply(batch.topic, batch.partition, slice, BigInt(last) + 1n);
+          await partitions.apply(batch.topic, batch.partition, slice, BigInt(last) + 1n);
           resolveOffset(last);
           // Kafka's copy of the offset is for lag tools; PostgreSQL's is the truth.
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          metrics?.consumerLag.set({ topic: batch.topic, partition: batch.partition }, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
           await heartbeat();
         }
       },
     });
+    retrying = retryParkedForever(pool, applier, deadLetters, config, log, stopRetrying.signal, metrics);
     log.info({ topics, groupId }, 'sink started');
     await Promise.race([
       crashed,
@@ -184,10 +199,33 @@ export async function runSink(
     ]);
     log.info('stopping: finishing the current batch');
   } finally {
+    stopRetrying.abort();
+    await retrying;
     await consumer.disconnect().catch((err) => log.warn({ err }, 'consumer disconnect failed'));
     await deadLetters.disconnect().catch(() => undefined);
     await pool.end();
   }
-  log.info(applier.counters, 'sink stopped');
-  return applier.counters;
+  log.info(partitions.counters, 'sink stopped');
+  return partitions.counters;
+}
+
+/** Retries parked changes every sink.parkedRetryIntervalMs until stopped; a failed round is logged and repeated. */
+async function retryParkedForever(
+  pool: pg.Pool,
+  applier: Applier,
+  deadLetters: Producer,
+  config: Config,
+  log: Logger,
+  signal: AbortSignal,
+  metrics?: SinkMetrics,
+): Promise<void> {
+  const policy = { maxAgeMs: config.sink.parkedMaxAgeMs, onExpired: config.sink.onParkedExpired } as const;
+  while (!signal.aborted) {
+    try {
+      await sleep(config.sink.parkedRetryIntervalMs, undefined, { signal });
+      await retryParked(pool, applier, deadLetters, policy, log, metrics);
+    } catch (err) {
+      if (!signal.aborted) log.warn({ err }, 'retrying parked changes failed; trying again next round');
+    }
+  }
 }

@@ -19,6 +19,7 @@ export interface TableStatements {
   upsertRows: string;
   deleteTombstones: string;
   upsertIdMap: string;
+  clearParked: string;
 }
 
 export function tableStatements(mapping: Mapping, schema: string): TableStatements {
@@ -74,5 +75,9 @@ export function tableStatements(mapping: Mapping, schema: string): TableStatemen
       `INSERT INTO ${ident(schema)}.id_map (collection, legacy_object_id, new_id) ` +
       `SELECT ${collection}, s._tm_legacy_id, s.${key} FROM ${staging} s ` +
       `ON CONFLICT (collection, legacy_object_id) DO NOTHING`,
+    // A parked older version of a row just written (or deleted) can never apply: it goes.
+    clearParked:
+      `DELETE FROM ${ident(schema)}.tidemark_parked pk USING ${staging} s WHERE pk.target_table = ${table} ` +
+      `AND pk.id = s.${key} AND (pk._tm_ts, pk._tm_ord) <= (s._tm_ts, s._tm_ord)`,
   };
 }

@@ -13,6 +13,8 @@ import { applyMigrations, ensureDatabase } from '../../src/schema/index.js';
 export async function isolatedConfig(label: string, overrides: (c: Config) => Partial<Config> = () => ({})): Promise<Config> {
   const id = `${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 12)}_${randomBytes(3).toString('hex')}`;
   const base = loadConfig({ env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } });
+  // The first test on a fresh machine creates the database every test shares.
+  await ensureDatabase(base.postgres.url).catch(() => undefined); // an unreachable server is reported just below
   const problems = await preflight(base, ['mongo', 'kafka', 'schemaRegistry', 'postgres']);
   if (problems.length > 0) throw new Error(`integration test needs the local stack (npm run stack:up):\n${problems.join('\n')}`);
   const config: Config = {
