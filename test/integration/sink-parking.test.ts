@@ -1,0 +1,223 @@
+// Foreign keys stay physical: the Applier against real PostgreSQL, with FKs,
+// CHECKs and an append-only ledger declared in DDL. Children before parents,
+// deletes of referenced rows, rows referring to rows of their own batch, refusals
+// isolated from their neighbours, expiry to the dead-letter topic.
+import { Decimal128, ObjectId, type Document } from 'bson';
+import type { Producer, ProducerBatch } from 'kafkajs';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/ops/config.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { Applier, type ApplyOutcome } from '../../src/sink/apply.js';
+import type { Change } from '../../src/sink/changes.js';
+import { retryParked } from '../../src/sink/parked-retry.js';
+import { canonicalKey, legacyIdText, mappingFromYaml, transform, uuidFor, type Mapping } from '../../src/transform/index.js';
+import { dropTestSchema, isolatedConfig, migratedPool } from '../helpers/isolated.js';
+
+const yaml = (collection: string, table: string, columns: string) =>
+  mappingFromYaml(`collection: ${collection}\ntable: ${table}\nkey: { column: id }\nextra: extra\ncolumns:\n${columns}`, `${collection}.yaml`);
+
+const MAPPINGS: Mapping[] = [
+  yaml('parents', 'parents', '  - { column: name, path: name, type: text, nullable: false }'),
+  yaml(
+    'kids',
+    'kids',
+    '  - { column: parent_id, path: parentId, type: ref, references: parents, nullable: false }\n' +
+      '  - { column: amount, path: amount, type: money, nullable: false, check: positive }',
+  ),
+  yaml('people', 'people', '  - { column: referred_by, path: referredBy, type: ref, references: people, nullable: true }'),
+  yaml(
+    'ledger',
+    'ledger',
+    '  - { column: kid_id, path: kidId, type: ref, references: kids, nullable: false }\n' +
+      '  - { column: amount, path: amount, type: money, nullable: false }',
+  ),
+];
+
+const DDL = `
+CREATE TABLE parents (id uuid PRIMARY KEY, name text NOT NULL, extra jsonb NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL);
+CREATE TABLE kids (id uuid PRIMARY KEY, parent_id uuid NOT NULL REFERENCES parents(id),
+  amount numeric(38,18) NOT NULL CHECK (amount > 0) CONSTRAINT ck_kids_amount_limit CHECK (amount < 1000),
+  extra jsonb NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL);
+CREATE INDEX ON kids (parent_id);
+CREATE TABLE people (id uuid PRIMARY KEY, referred_by uuid REFERENCES people(id), extra jsonb NOT NULL,
+  _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL);
+CREATE TABLE ledger (id uuid PRIMARY KEY, kid_id uuid NOT NULL REFERENCES kids(id), amount numeric(38,18) NOT NULL,
+  extra jsonb NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL);
+CREATE FUNCTION ledger_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'ledger is append-only (% refused)', TG_OP USING ERRCODE = 'restrict_violation'; END $$;
+CREATE TRIGGER ledger_immutable BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_immutable();
+CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_immutable();`;
+
+const log = createLogger({ level: 'warn' });
+let config: Config;
+let pool: pg.Pool;
+let applier: Applier;
+let offset = 0;
+
+function change(collection: string, op: 'upsert' | 'delete', id: ObjectId, doc: Document, version: number): Change {
+  const mapping = MAPPINGS.find((m) => m.collection === collection)!;
+  const row = op === 'upsert' ? transform(mapping, { _id: id, ...doc }) : { id: uuidFor(collection, id) };
+  const origin = { topic: `t.${collection}`, partition: 0, offset: String(offset++), key: Buffer.from(canonicalKey(id)), value: Buffer.from('bytes') };
+  return { key: canonicalKey(id), legacyId: legacyIdText(id), op, row, children: [], ts: BigInt(version), ord: 0, origin };
+}
+
+async function inTransaction(table: string, changes: Change[]): Promise<ApplyOutcome> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const outcome = await applier.apply(client, table, changes);
+    await client.query('COMMIT');
+    return outcome;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+const ids = async (table: string) => (await pool.query<{ id: string }>(`SELECT id FROM ${table} ORDER BY id`)).rows.map((r) => r.id);
+const parked = async () =>
+  (await pool.query<{ target_table: string; id: string; op: string; reason: string }>('SELECT target_table, id, op, reason FROM tidemark_parked ORDER BY id')).rows;
+
+class CapturingProducer {
+  readonly batches: ProducerBatch[] = [];
+  async sendBatch(batch: ProducerBatch) {
+    this.batches.push(batch);
+    return [];
+  }
+}
+
+describe('sink parking: physical foreign keys, any arrival order', () => {
+  beforeAll(async () => {
+    config = await isolatedConfig('parking');
+    pool = await migratedPool(config);
+    await pool.query(DDL);
+    applier = new Applier(MAPPINGS, config.postgres.schema);
+  });
+  afterAll(() => dropTestSchema(config, pool));
+
+  it('parks a child until its parent arrives, then applies its newest version in the parent transaction', async () => {
+    const [p, k] = [new ObjectId(), new ObjectId()];
+    const first = await inTransaction('kids', [change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString('1.5') }, 10)]);
+    expect(first.parked).toBe(1);
+    expect(await ids('kids')).toEqual([]);
+    const [entry] = await parked();
+    expect(entry).toMatchObject({ target_table: 'kids', id: uuidFor('kids', k), op: 'u' });
+    expect(entry!.reason).toContain(`kids.parent_id → parents ${uuidFor('parents', p)}`);
+
+    // A newer version of the parked child replaces it; an older one does not.
+    await inTransaction('kids', [change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString('2.25') }, 12)]);
+    await inTransaction('kids', [change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString('9') }, 11)]);
+    expect(await parked()).toHaveLength(1);
+
+    const arrived = await inTransaction('parents', [change('parents', 'upsert', p, { name: 'p' }, 5)]);
+    expect(arrived.upserted).toBe(2); // the parent and the child it woke
+    const { rows } = await pool.query('SELECT amount::text, _tm_ts::text FROM kids WHERE id = $1', [uuidFor('kids', k)]);
+    expect(rows).toEqual([{ amount: '2.250000000000000000', _tm_ts: '12' }]);
+    expect(await parked()).toEqual([]);
+    const idMap = await pool.query('SELECT count(*)::int AS n FROM id_map WHERE legacy_object_id = $1', [k.toHexString()]);
+    expect(idMap.rows[0].n).toBe(1);
+  });
+
+  it('wakes a chain: a grandchild waits for a child that waits for a parent', async () => {
+    const [p, k, l] = [new ObjectId(), new ObjectId(), new ObjectId()];
+    await inTransaction('ledger', [change('ledger', 'upsert', l, { kidId: k, amount: Decimal128.fromString('-3') }, 20)]);
+    await inTransaction('kids', [change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString('3') }, 20)]);
+    expect((await parked()).map((r) => r.target_table).sort()).toEqual(['kids', 'ledger']);
+    await inTransaction('parents', [change('parents', 'upsert', p, { name: 'chain' }, 20)]);
+    expect(await parked()).toEqual([]);
+    expect(await ids('ledger')).toContain(uuidFor('ledger', l));
+  });
+
+  it('keeps a delete of a referenced row parked until the references are gone', async () => {
+    const [p, k] = [new ObjectId(), new ObjectId()];
+    await inTransaction('parents', [change('parents', 'upsert', p, { name: 'doomed' }, 30)]);
+    await inTransaction('kids', [change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString('1') }, 30)]);
+    const blocked = await inTransaction('parents', [change('parents', 'delete', p, {}, 31)]);
+    expect(blocked).toMatchObject({ deleted: 0, parked: 1 });
+    expect((await parked())[0]!.reason).toContain('still referenced by kids.parent_id');
+    expect(await ids('parents')).toContain(uuidFor('parents', p));
+
+    await inTransaction('kids', [change('kids', 'delete', k, {}, 32)]);
+    const producer = new CapturingProducer();
+    await retryParked(pool, applier, producer as unknown as Producer, { maxAgeMs: 3_600_000, onExpired: 'report' }, log);
+    expect(await ids('parents')).not.toContain(uuidFor('parents', p));
+    expect(await parked()).toEqual([]);
+    // The delete left its tombstone: an older upsert arriving now cannot resurrect the row.
+    await inTransaction('parents', [change('parents', 'upsert', p, { name: 'late' }, 29)]);
+    expect(await ids('parents')).not.toContain(uuidFor('parents', p));
+  });
+
+  it('applies rows that refer to rows of their own batch; parks the ones whose chain is dangling', async () => {
+    const [a, b, c, d, e] = [new ObjectId(), new ObjectId(), new ObjectId(), new ObjectId(), new ObjectId()];
+    const outcome = await inTransaction('people', [
+      change('people', 'upsert', a, { referredBy: b }, 40),
+      change('people', 'upsert', b, { referredBy: null }, 40),
+      change('people', 'upsert', e, { referredBy: c }, 40), // c waits for d, which never comes
+      change('people', 'upsert', c, { referredBy: d }, 40),
+    ]);
+    expect(outcome).toMatchObject({ upserted: 2, parked: 2 });
+    expect(await ids('people')).toEqual([uuidFor('people', a), uuidFor('people', b)].sort());
+    expect((await parked()).map((r) => r.id).sort()).toEqual([uuidFor('people', c), uuidFor('people', e)].sort());
+    await inTransaction('people', [change('people', 'upsert', d, { referredBy: a }, 41)]);
+    expect(await ids('people')).toHaveLength(5);
+    expect(await parked()).toEqual([]);
+  });
+
+  it('rejects only the rows PostgreSQL refuses (CHECK, append-only ledger) and applies their neighbours', async () => {
+    const p = new ObjectId();
+    await inTransaction('parents', [change('parents', 'upsert', p, { name: 'checks' }, 50)]);
+    const kids = Array.from({ length: 10 }, () => new ObjectId());
+    const outcome = await inTransaction(
+      'kids',
+      kids.map((k, i) => change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString(i === 6 ? '5000' : `${i + 1}`) }, 50)),
+    );
+    expect(outcome.upserted).toBe(9);
+    expect(outcome.rejected).toHaveLength(1);
+    expect(outcome.rejected[0]!.change.key).toBe(canonicalKey(kids[6]));
+    expect(outcome.rejected[0]!.reason).toContain('ck_kids_amount_limit');
+
+    const entry = new ObjectId();
+    await inTransaction('ledger', [change('ledger', 'upsert', entry, { kidId: kids[0], amount: Decimal128.fromString('7') }, 50)]);
+    const rewrite = await inTransaction('ledger', [
+      change('ledger', 'upsert', entry, { kidId: kids[0], amount: Decimal128.fromString('8') }, 51),
+      change('ledger', 'upsert', new ObjectId(), { kidId: kids[1], amount: Decimal128.fromString('1') }, 51),
+    ]);
+    expect(rewrite.upserted).toBe(1);
+    expect(rewrite.rejected.map((r) => r.reason)).toEqual([expect.stringContaining('ledger is append-only (UPDATE refused)')]);
+    const gone = await inTransaction('ledger', [change('ledger', 'delete', entry, {}, 52)]);
+    expect(gone.rejected.map((r) => r.reason)).toEqual([expect.stringContaining('ledger is append-only (DELETE refused)')]);
+    await expect(pool.query('TRUNCATE ledger')).rejects.toThrow(/append-only \(TRUNCATE refused\)/);
+    const { rows } = await pool.query('SELECT amount::text FROM ledger WHERE id = $1', [uuidFor('ledger', entry)]);
+    expect(rows).toEqual([{ amount: '7.000000000000000000' }]);
+  });
+
+  it('replaying what was applied changes nothing', async () => {
+    const dump = async () =>
+      (await pool.query(`SELECT 'k' AS t, id::text, amount::text AS v, _tm_ts::text FROM kids UNION ALL SELECT 'p', id::text, name, _tm_ts::text FROM parents ORDER BY 1, 2`)).rows;
+    const before = await dump();
+    const p = new ObjectId();
+    const batch = [change('parents', 'upsert', p, { name: 'again' }, 60)];
+    await inTransaction('parents', batch);
+    const after = await dump();
+    await inTransaction('parents', batch);
+    expect(await dump()).toEqual(after);
+    expect(after.length).toBe(before.length + 1);
+  });
+
+  it('dead-letters a parked change once it expires, with the original record and the reason', async () => {
+    const k = new ObjectId();
+    await inTransaction('kids', [change('kids', 'upsert', k, { parentId: new ObjectId(), amount: Decimal128.fromString('1') }, 70)]);
+    const producer = new CapturingProducer();
+    await retryParked(pool, applier, producer as unknown as Producer, { maxAgeMs: 0, onExpired: 'dead-letter' }, log);
+    const sent = producer.batches.flatMap((b) => b.topicMessages ?? []);
+    expect(sent.map((t) => t.topic)).toEqual(['t.kids.dlq']);
+    const [message] = sent[0]!.messages;
+    expect(String(message!.key)).toBe(canonicalKey(k));
+    expect(String(message!.value)).toBe('bytes');
+    expect(String(message!.headers!['tm.reason'])).toMatch(/^parked longer than 0 ms: waiting for parent: kids.parent_id/);
+    expect(await parked()).toEqual([]);
+  });
+});
