@@ -124,8 +124,16 @@ export async function runSink(
 ): Promise<SinkCounters> {
   const log = logger.child({ stage: 'sink' });
   // tidemark's state tables sit in the target schema; search_path finds them.
-  const pool = new pg.Pool({ connectionString: config.postgres.url, max: 4, options: `-c search_path=${config.postgres.schema}` });
+  const pool = new pg.Pool({
+    connectionString: config.postgres.url,
+    max: 4,
+    options: `-c search_path=${config.postgres.schema}`,
+    application_name: `tidemark-sink ${config.sink.groupId}`,
+  });
+  // A connection that dies (restart, failover) fails the query in flight, which retries
+  // the batch; the error event itself must not take the process down, idle or checked out.
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it'));
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'PostgreSQL connection failed')));
   const plans = new Map<string, TopicPlan>(mappings.map((m) => [topicOf(m.collection), { mapping: m }]));
   const applier = new Applier(mappings, config.postgres.schema);
   const topics = [...plans.keys()];
