@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { TidemarkError } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
+import { concurrentIndexName, onlinePlan } from './online.js';
 
 export interface Migration {
   version: string;
@@ -36,7 +37,9 @@ CREATE TABLE IF NOT EXISTS ${pg.escapeIdentifier(schema)}.tidemark_migrations (
   file       text NOT NULL,
   checksum   text NOT NULL,
   applied_at timestamptz NOT NULL DEFAULT now()
-)`;
+);
+-- Online steps (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT) still to run after the commit.
+ALTER TABLE ${pg.escapeIdentifier(schema)}.tidemark_migrations ADD COLUMN IF NOT EXISTS pending text[] NOT NULL DEFAULT '{}'`;
 
 export interface ApplyResult {
   applied: string[];
@@ -53,7 +56,7 @@ export async function applyMigrations(
   url: string,
   schema: string,
   log: Logger,
-  opts: { dryRun?: boolean; print?: (sql: string) => void; migrations?: Migration[] } = {},
+  opts: { dryRun?: boolean; online?: boolean; print?: (sql: string) => void; migrations?: Migration[] } = {},
 ): Promise<ApplyResult> {
   const migrations = opts.migrations ?? loadMigrations();
   const client = new pg.Client({ connectionString: url });
@@ -61,8 +64,8 @@ export async function applyMigrations(
   try {
     await client.query(`SELECT pg_advisory_lock(hashtext('tidemark_migrations'))`);
     await client.query(ledger(schema));
-    const { rows } = await client.query<{ version: string; checksum: string; file: string }>(
-      `SELECT version, checksum, file FROM ${pg.escapeIdentifier(schema)}.tidemark_migrations ORDER BY version`,
+    const { rows } = await client.query<{ version: string; checksum: string; file: string; pending: string[] }>(
+      `SELECT version, checksum, file, pending FROM ${pg.escapeIdentifier(schema)}.tidemark_migrations ORDER BY version`,
     );
     const recorded = new Map(rows.map((r) => [r.version, r]));
     const known = new Set(migrations.map((m) => m.version));
@@ -80,36 +83,72 @@ export async function applyMigrations(
       throw new TidemarkError('TM_MIGRATION_STATE', `schema migrations are inconsistent:\n  - ${problems.join('\n  - ')}`);
     }
     const result: ApplyResult = { applied: [], alreadyApplied: [] };
+    await client.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
     for (const m of migrations) {
-      if (recorded.has(m.version)) {
+      const seen = recorded.get(m.version);
+      if (seen) {
+        // An online migration interrupted after its commit finishes its remaining steps first.
+        if (seen.pending.length > 0 && !opts.dryRun) await runOnlineSteps(client, m, seen.pending, log);
         result.alreadyApplied.push(m.file);
         continue;
       }
+      const plan = opts.online ? onlinePlan(m.sql) : { transactional: [m.sql], after: [] };
       if (opts.dryRun) {
-        opts.print?.(`-- ${m.file}\n${m.sql}`);
+        opts.print?.(`-- ${m.file}${opts.online ? ' (online)' : ''}\n${[...plan.transactional, ...plan.after].join(';\n')};`);
         result.applied.push(m.file);
         continue;
       }
       await client.query('BEGIN');
       try {
-        await client.query(`SET LOCAL search_path TO ${pg.escapeIdentifier(schema)}`);
-        await client.query(m.sql);
-        await client.query('INSERT INTO tidemark_migrations (version, file, checksum) VALUES ($1, $2, $3)', [
+        await client.query(plan.transactional.join(';\n'));
+        await client.query('INSERT INTO tidemark_migrations (version, file, checksum, pending) VALUES ($1, $2, $3, $4)', [
           m.version,
           m.file,
           m.checksum,
+          plan.after,
         ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
         throw new TidemarkError('TM_MIGRATION_FAILED', `migration ${m.file} failed`, { cause: err });
       }
-      log.info({ migration: m.file }, 'migration applied');
+      await runOnlineSteps(client, m, plan.after, log);
+      log.info({ migration: m.file, online: opts.online ?? false }, 'migration applied');
       result.applied.push(m.file);
     }
     return result;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Runs an online migration's post-commit steps one by one, crossing each off the
+ * record, so an interruption resumes where it stopped. A concurrent index build
+ * that was interrupted leaves an INVALID index behind: it is dropped and rebuilt.
+ */
+async function runOnlineSteps(client: pg.Client, m: Migration, steps: string[], log: Logger): Promise<void> {
+  for (const step of steps) {
+    try {
+      const index = concurrentIndexName(step);
+      if (index) {
+        const { rows } = await client.query<{ valid: boolean }>(
+          `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+           WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace`,
+          [index],
+        );
+        if (rows[0] && !rows[0].valid) await client.query(`DROP INDEX CONCURRENTLY ${pg.escapeIdentifier(index)}`);
+      }
+      await client.query(step);
+      await client.query('UPDATE tidemark_migrations SET pending = pending[2:] WHERE version = $1', [m.version]);
+      log.info({ migration: m.file, step: step.split('\n')[0] }, 'online step done');
+    } catch (err) {
+      throw new TidemarkError(
+        'TM_MIGRATION_FAILED',
+        `migration ${m.file} is committed but its online step failed: ${step.split('\n')[0]} (run schema apply again to resume)`,
+        { cause: err },
+      );
+    }
   }
 }
 
