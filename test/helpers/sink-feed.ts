@@ -22,7 +22,7 @@ export interface Version {
 /** `_tm_ts` as the sink stores it for a version. */
 export const tmTs = (v: Version): string => ((BigInt(v.t) << 32n) | BigInt(v.i ?? 1)).toString();
 
-export function changeEnvelope(config: Config, op: Op, id: unknown, doc: Document | null, v: Version): ChangeEnvelope {
+export function changeEnvelope(config: Config, op: Op, id: unknown, doc: Document | null, v: Version, collection = 'payments'): ChangeEnvelope {
   return {
     op,
     key: canonicalKey(id),
@@ -30,7 +30,7 @@ export function changeEnvelope(config: Config, op: Op, id: unknown, doc: Documen
     updateDescription: null,
     source: {
       db: config.mongo.database,
-      collection: 'payments',
+      collection,
       clusterTimeSeconds: v.t,
       clusterTimeIncrement: v.i ?? 1,
       ordinal: v.ord ?? 0,
@@ -45,7 +45,7 @@ export function changeEnvelope(config: Config, op: Op, id: unknown, doc: Documen
 }
 
 /**
- * Produces records to the payments topic the way the source does: Confluent-framed
+ * Produces records to a collection's topic (payments unless told) the way the source does: Confluent-framed
  * Avro envelopes keyed by the canonical _id, a delete followed by a tombstone, each
  * call one Kafka transaction (the sink reads read-committed).
  */
@@ -56,8 +56,8 @@ export class EnvelopeFeed {
     readonly schemaId: number,
   ) {}
 
-  static async open(kafka: Kafka, config: Config, transactionalId: string): Promise<EnvelopeFeed> {
-    const topic = topicFor(config, 'payments');
+  static async open(kafka: Kafka, config: Config, transactionalId: string, collection = 'payments'): Promise<EnvelopeFeed> {
+    const topic = topicFor(config, collection);
     const schemaId = await registerEnvelope(createRegistry(config.schemaRegistry.url), topic);
     const producer = kafka.producer(producerConfig({ transactionalId, maxInFlightRequests: 1 }));
     await producer.connect();
