@@ -42,6 +42,35 @@ export interface Mapping {
   /** jsonb column receiving every unmapped field. */
   readonly extra: string;
   readonly columns: readonly ColumnMapping[];
+  /** Embedded arrays / subdocuments written to child tables ([] when the file has none). */
+  readonly children: readonly ChildMapping[];
+}
+
+export const CHILD_SHAPES = ['array', 'object'] as const;
+
+/** A child column path meaning "the array element itself" (scalar arrays); its segments are []. */
+export const VALUE_PATH = '$value';
+
+/**
+ * An embedded array (one row per element) or subdocument (one row if present) written
+ * to its own table; the rows are keyed by the parent row's key values (README.md).
+ */
+export interface ChildMapping {
+  readonly table: string;
+  /** Dotted path in the parent document / element, as written; consumed whole. */
+  readonly path: string;
+  readonly segments: readonly string[];
+  readonly shape: (typeof CHILD_SHAPES)[number];
+  /** Columns holding the parent row's key values, in the parent's key order. */
+  readonly parentKey: readonly string[];
+  /** arrays only: integer column = 0-based index in the array. */
+  readonly position?: string;
+  /** Primary key columns: default [...parentKey, position] / [...parentKey]. */
+  readonly key: readonly string[];
+  /** Optional jsonb column for the element's unmapped fields; without it they are rejected. */
+  readonly extra?: string;
+  readonly columns: readonly ColumnMapping[];
+  readonly children: readonly ChildMapping[];
 }
 
 /** money precision: the project-wide numeric(38,18) (audit: seller_offers' 18,8 was a gap). */

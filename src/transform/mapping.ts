@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from '../ops/errors.js';
 import type { Mapping } from './mapping-types.js';
 import { validateMapping } from './mapping-validate.js';
+import { allChildMappings } from './sql-types.js';
 
 /**
  * Every `*.yaml` mapping in `dir`, or only those of `include` (each must exist).
@@ -53,7 +54,7 @@ export function loadMappings(dir: string, include: readonly string[] = []): Mapp
     }
     mappings.push(mapping);
   }
-  problems.push(...crossFileProblems(mappings));
+  problems.push(...tableProblems(mappings));
   if (problems.length > 0) throw new ConfigError(problems, dir);
   return mappings;
 }
@@ -62,6 +63,7 @@ export function loadMappings(dir: string, include: readonly string[] = []): Mapp
 export function mappingFromYaml(text: string, file: string): Mapping {
   const problems: string[] = [];
   const mapping = parseMapping(text, file, problems);
+  if (mapping !== undefined) problems.push(...tableProblems([mapping]));
   if (mapping === undefined || problems.length > 0) throw new ConfigError(problems, file);
   return mapping;
 }
@@ -77,14 +79,17 @@ function parseMapping(text: string, file: string, problems: string[]): Mapping |
   return validateMapping(doc.toJS(), file, problems);
 }
 
-/** Two mappings writing one table would overwrite each other's rows. */
-function crossFileProblems(mappings: readonly Mapping[]): string[] {
+/** Two mappings (or children, anywhere in the folder) writing one table would overwrite each other's rows. */
+function tableProblems(mappings: readonly Mapping[]): string[] {
   const byTable = new Map<string, string>();
   const problems: string[] = [];
   for (const m of mappings) {
-    const other = byTable.get(m.table);
-    if (other !== undefined) problems.push(`${m.file}: table: '${m.table}' is already the target of ${other}`);
-    else byTable.set(m.table, m.file);
+    const targets = [{ table: m.table, field: 'table' }, ...allChildMappings(m).map((c) => ({ table: c.table, field: `${c.field}.table` }))];
+    for (const { table, field } of targets) {
+      const other = byTable.get(table);
+      if (other !== undefined) problems.push(`${m.file}: ${field}: '${table}' is already the target of ${other}`);
+      else byTable.set(table, field === 'table' ? m.file : `${m.file} ${field}`);
+    }
   }
   return problems;
 }

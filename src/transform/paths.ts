@@ -10,21 +10,20 @@ export type PathValue =
   /** An intermediate field holds a scalar/array where the path needs a subdocument. */
   | { readonly kind: 'blocked'; readonly at: string; readonly value: unknown };
 
-/** Read a path; a missing or null intermediate subdocument reads as missing. */
-export function readPath(doc: Record<string, unknown>, segments: readonly string[]): PathValue {
-  let current: Record<string, unknown> = doc;
+/**
+ * Read a path; no segments reads `root` itself (a child column's `$value`). A missing
+ * or null intermediate subdocument reads as missing.
+ */
+export function readPath(root: unknown, segments: readonly string[]): PathValue {
+  let current = root;
   for (let i = 0; i < segments.length; i++) {
+    if (current === undefined || current === null) return { kind: 'missing' };
+    if (!isPlainObject(current)) return { kind: 'blocked', at: segments.slice(0, i).join('.'), value: current };
     const key = segments[i] as string;
-    const value = Object.hasOwn(current, key) ? current[key] : undefined;
-    if (i === segments.length - 1) {
-      if (value === undefined) return { kind: 'missing' };
-      return value === null ? { kind: 'null' } : { kind: 'value', value };
-    }
-    if (value === undefined || value === null) return { kind: 'missing' };
-    if (!isPlainObject(value)) return { kind: 'blocked', at: segments.slice(0, i + 1).join('.'), value };
-    current = value;
+    current = Object.hasOwn(current, key) ? current[key] : undefined;
   }
-  return { kind: 'missing' };
+  if (current === undefined) return { kind: 'missing' };
+  return current === null ? { kind: 'null' } : { kind: 'value', value: current };
 }
 
 /**

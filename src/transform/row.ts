@@ -1,14 +1,15 @@
 // Document → row of PostgreSQL text input values. Strict: a NULL, missing or
 // invalid value for a column the mapping forbids is a RejectedRecord with a reason
 // naming collection, _id, column and path; never a default (audit CR-4 wrote '0').
+// Embedded arrays / subdocuments mapped as `children` become child rows (children.ts).
 
 import { RejectedRecord } from '../ops/errors.js';
-import { describeValue } from './bson-values.js';
-import { convertColumn } from './columns.js';
+import { childRows } from './children.js';
 import { canonicalKey, legacyIdText, uuidFor } from './identity.js';
 import type { Mapping } from './mapping-types.js';
-import { readPath, withoutPaths } from './paths.js';
-import { toJsonbText } from './pg-text.js';
+import { withoutPaths } from './paths.js';
+import { extraEntry, readColumns } from './read-columns.js';
+import type { Entry, Scope } from './read-columns.js';
 
 /**
  * Column → PostgreSQL text input (as COPY text format and `$1::type` accept it,
@@ -16,7 +17,18 @@ import { toJsonbText } from './pg-text.js';
  */
 export type Row = Record<string, string | null>;
 
+/** One child table's rows for a document (keys in childSqlTypes() order). */
+export interface ChildRows { readonly table: string; readonly rows: Row[] }
+
+/** A document's parent row and, per ChildMapping (depth-first, also when empty), its child rows. */
+export interface Transformed { row: Row; children: ChildRows[] }
+
+/** The parent row only; rejects exactly what transformDocument() rejects. */
 export function transform(mapping: Mapping, doc: Record<string, unknown>): Row {
+  return transformDocument(mapping, doc).row;
+}
+
+export function transformDocument(mapping: Mapping, doc: Record<string, unknown>): Transformed {
   const { collection } = mapping;
   let key: string;
   try {
@@ -25,43 +37,15 @@ export function transform(mapping: Mapping, doc: Record<string, unknown>): Row {
     if (err instanceof RejectedRecord) throw new RejectedRecord(`${collection}: ${err.message}`, { collection });
     throw err;
   }
-  const label = `${collection} ${key}`;
-  const entries: Array<[string, string | null]> = [[mapping.key.column, uuidFor(collection, doc._id)]];
+  const scope: Scope = { label: `${collection} ${key}`, at: '', context: { collection, id: key } };
+  const id = uuidFor(collection, doc._id);
+  const entries: Entry[] = [[mapping.key.column, id]];
   if (mapping.legacyIdColumn !== undefined) entries.push([mapping.legacyIdColumn, legacyIdText(doc._id)]);
-
-  const consumed: Array<readonly string[]> = [['_id']];
-  for (const col of mapping.columns) {
-    const where = `${label}: column ${col.column} (path ${col.path})`;
-    const context = { collection, id: key, column: col.column, path: col.path };
-    const found = readPath(doc, col.segments);
-    if (found.kind === 'blocked') {
-      throw new RejectedRecord(`${where}: ${found.at} is ${describeValue(found.value)}, not a subdocument`, context);
-    }
-    if (found.kind === 'missing' || found.kind === 'null') {
-      if (!col.nullable) {
-        throw new RejectedRecord(`${where} is ${found.kind === 'null' ? 'NULL' : 'missing'} but NOT NULL`, context);
-      }
-      entries.push([col.column, null]);
-    } else {
-      try {
-        entries.push([col.column, convertColumn(col, found.value, where)]);
-      } catch (err) {
-        if (err instanceof RejectedRecord) throw new RejectedRecord(err.message, context);
-        throw err;
-      }
-    }
-    // An explicit null is represented by the column; a missing field leaves nothing to remove.
-    if (found.kind !== 'missing') consumed.push(col.segments);
-  }
-
-  const rest = withoutPaths(doc, consumed);
-  const where = `${label}: column ${mapping.extra} (unmapped fields)`;
-  try {
-    entries.push([mapping.extra, toJsonbText(rest, where)]);
-  } catch (err) {
-    if (err instanceof RejectedRecord) throw new RejectedRecord(err.message, { collection, id: key, column: mapping.extra });
-    throw err;
-  }
+  const { entries: values, consumed } = readColumns(doc, mapping.columns, scope);
+  entries.push(...values);
+  // _id is the key; a child's path belongs to its table whole (null there means no rows).
+  const rest = withoutPaths(doc, [['_id'], ...consumed, ...mapping.children.map((c) => c.segments)]);
+  entries.push(extraEntry(rest, mapping.extra, scope));
   // fromEntries defines own properties, so a column named __proto__ stays data.
-  return Object.fromEntries(entries);
+  return { row: Object.fromEntries(entries), children: childRows(mapping, doc, id, key) };
 }

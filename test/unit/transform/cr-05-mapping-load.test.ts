@@ -62,7 +62,7 @@ columns:
     const problems = problemsOf(() => loadMappings(dir));
     const file = join(dir, 'payments.yaml');
     expect(problems).toEqual(expect.arrayContaining([
-      `${file}: colour: unknown key (allowed: collection, table, key, legacyIdColumn, extra, columns)`,
+      `${file}: colour: unknown key (allowed: collection, table, key, legacyIdColumn, extra, columns, children)`,
       expect.stringMatching(new RegExp(`^${escape(file)}: columns\\[0\\] \\(amount\\)\\.type: unknown type "monee"`)),
       `${file}: columns[1] (status).values: an enum needs values: { <source value>: <target value>, ... }`,
       `${file}: columns[2] (buyer_id).references: missing: name the referenced collection`,
