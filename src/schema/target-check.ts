@@ -4,7 +4,7 @@
 
 import type pg from 'pg';
 import { ConfigError } from '../ops/errors.js';
-import type { ColumnSqlType } from '../transform/index.js';
+import { allChildMappings, childSqlTypes, columnSqlTypes, type ColumnSqlType, type Mapping } from '../transform/index.js';
 
 /** What a mapping (or one of its child mappings) writes into one table. */
 export interface TableShape {
@@ -82,4 +82,18 @@ export async function targetProblems(db: pg.Pool | pg.PoolClient, schema: string
     if (pk.join(',') !== shape.key.join(',')) say(`primary key is (${pk.join(', ') || 'none'}), the mapping's key is (${shape.key.join(', ')})`);
   }
   return problems;
+}
+
+/** Every table the mappings write: each mapping's own (versioned) and its child tables. */
+export function tableShapes(mappings: readonly Mapping[]): TableShape[] {
+  return mappings.flatMap((m) => [
+    { where: m.file, table: m.table, columns: columnSqlTypes(m), key: [m.key.column], versioned: true },
+    ...allChildMappings(m).map((c) => ({
+      where: `${m.file}: ${c.field}`,
+      table: c.table,
+      columns: childSqlTypes(c),
+      key: c.key,
+      versioned: false,
+    })),
+  ]);
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Mapping } from '../transform/index.js';
+import { allChildMappings, type Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
 import { copyLine } from './copy-text.js';
 import { park, takeWaitingOn, type Parked } from './parking.js';
@@ -38,7 +38,7 @@ export class Applier {
 
   constructor(mappings: readonly Mapping[], schema: string) {
     for (const m of mappings) this.plans.set(m.table, { mapping: m, sql: tableStatements(m, schema) });
-    this.graph = referenceGraph(mappings, () => []);
+    this.graph = referenceGraph(mappings, (m) => allChildMappings(m));
   }
 
   tableOf(collection: string): string | undefined {
@@ -192,9 +192,28 @@ async function writeChanges(client: PoolClient, sql: TableStatements, changes: C
   await client.query(sql.upsertTombstones);
   const upserted = await client.query(sql.upsertRows);
   await client.query(sql.deleteTombstones);
+  await replaceChildren(client, sql, changes);
   await client.query(sql.upsertIdMap);
   // Rows actually changed: stale or replayed versions are no-ops and not counted.
   return { upserted: upserted.rowCount ?? 0, deleted: deleted.rowCount ?? 0 };
+}
+
+/** Child rows of the parents whose upsert won: all removed, then all inserted (replace per parent). */
+async function replaceChildren(client: PoolClient, sql: TableStatements, changes: Change[]): Promise<void> {
+  if (sql.children.length === 0) return;
+  const root = sql.dataColumns[0]!; // the key column comes first
+  for (const [i, child] of sql.children.entries()) {
+    await client.query(child.createStaging);
+    await client.query(`TRUNCATE ${child.staging}`);
+    const lines = function* () {
+      for (const c of changes) {
+        for (const row of c.children[i]?.rows ?? []) yield copyLine([...child.dataColumns.map((col) => row[col] ?? null), c.row[root]!]);
+      }
+    };
+    await pipeline(Readable.from(lines()), client.query(copyFrom(child.copy)));
+  }
+  for (const child of sql.children) if (child.deleteRows) await client.query(child.deleteRows);
+  for (const child of sql.children) await client.query(child.insertRows);
 }
 
 const FOREIGN_KEY_VIOLATION = '23503';

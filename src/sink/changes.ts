@@ -1,4 +1,4 @@
-import type { Row } from '../transform/index.js';
+import type { ChildRows, Row } from '../transform/index.js';
 
 /** Where a change came from: its Kafka record, kept for the dead-letter topic. */
 export interface Origin {
@@ -24,11 +24,6 @@ export interface Change {
   origin: Origin;
   /** Set when the change comes back from the parking table: keeps its age. */
   parkedAt?: string;
-}
-
-export interface ChildRows {
-  readonly table: string;
-  readonly rows: Row[];
 }
 
 function newer(a: Change, b: Change): boolean {

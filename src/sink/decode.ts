@@ -2,7 +2,7 @@ import { BSON, EJSON, type Document } from 'bson';
 import type { KafkaMessage } from 'kafkajs';
 import { versionOf, type AvroDecoder, type ChangeEnvelope } from '../envelope/index.js';
 import { RejectedRecord, TidemarkError, describe } from '../ops/errors.js';
-import { legacyIdText, transform, uuidFor, type Mapping } from '../transform/index.js';
+import { legacyIdText, transformDocument, uuidFor, type Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
 
 // Same promotion rules as the source's reads: BSON types survive decoding.
@@ -40,7 +40,8 @@ export async function decodeRecord(
     // An update whose document was already gone: the delete that follows carries the change.
     if (envelope.document === null) return { kind: 'skip' };
     const doc = BSON.deserialize(envelope.document, BSON_OPTIONS);
-    return { kind: 'change', envelope, change: { ...base, op: 'upsert', row: transform(mapping, doc), children: [] } };
+    const { row, children } = transformDocument(mapping, doc);
+    return { kind: 'change', envelope, change: { ...base, op: 'upsert', row, children } };
   } catch (err) {
     if (err instanceof RejectedRecord) return { kind: 'reject', reason: err.message };
     return { kind: 'reject', reason: `cannot transform record ${envelope.key}: ${describe(err)}` };

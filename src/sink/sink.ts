@@ -5,6 +5,7 @@ import { AvroDecoder, createRegistry, envelopeType, type ChangeEnvelope } from '
 import type { Config } from '../ops/config.js';
 import { ensureCollectionTopics, producerConfig } from '../ops/kafka.js';
 import type { Logger } from '../ops/logger.js';
+import { checkTargetTables, tableShapes } from '../schema/index.js';
 import type { Mapping } from '../transform/index.js';
 import { Applier, type ApplyOutcome } from './apply.js';
 import { newestPerKey, type Change, type Origin } from './changes.js';
@@ -148,6 +149,7 @@ export async function runSink(
   let retrying: Promise<void> = Promise.resolve();
 
   try {
+    await checkTargetTables(pool, config.postgres.schema, tableShapes(mappings));
     await ensureCollectionTopics(kafka, config, mappings.map((m) => m.collection));
     await Promise.all([consumer.connect(), deadLetters.connect()]);
     // kafkajs restarts the consumer after retriable errors; a crash it will not restart

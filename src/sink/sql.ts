@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Mapping } from '../transform/index.js';
-import { columnSqlTypes } from '../transform/index.js';
+import { allChildMappings, childSqlTypes, columnSqlTypes } from '../transform/index.js';
 
 const ident = (name: string) => pg.escapeIdentifier(name);
 
@@ -20,6 +20,21 @@ export interface TableStatements {
   deleteTombstones: string;
   upsertIdMap: string;
   clearParked: string;
+  /** Child tables in depth-first order (parents before their children). */
+  children: ChildStatements[];
+}
+
+/** Replace-per-parent of one child table, for the parent rows whose upsert won. */
+export interface ChildStatements {
+  table: string;
+  staging: string;
+  createStaging: string;
+  copy: string;
+  /** The child's columns, in COPY order (the root key follows). */
+  dataColumns: string[];
+  /** Only for direct children: nested ones go with them (ON DELETE CASCADE). */
+  deleteRows: string | null;
+  insertRows: string;
 }
 
 export function tableStatements(mapping: Mapping, schema: string): TableStatements {
@@ -79,5 +94,31 @@ export function tableStatements(mapping: Mapping, schema: string): TableStatemen
     clearParked:
       `DELETE FROM ${ident(schema)}.tidemark_parked pk USING ${staging} s WHERE pk.target_table = ${table} ` +
       `AND pk.id = s.${key} AND (pk._tm_ts, pk._tm_ord) <= (s._tm_ts, s._tm_ord)`,
+    children: allChildMappings(mapping).map((child) => {
+      const columns = childSqlTypes(child).map((c) => c.column);
+      const childStaging = ident(`_tm_stage_${child.table}`);
+      const childTarget = `${ident(schema)}.${ident(child.table)}`;
+      // A staged upsert won when the target now holds exactly its version (a replay
+      // of that version re-writes identical children).
+      const won = `s._tm_op = 'u' AND t.${key} = s.${key} AND (t._tm_ts, t._tm_ord) = (s._tm_ts, s._tm_ord)`;
+      return {
+        table: child.table,
+        staging: childStaging,
+        dataColumns: columns,
+        createStaging:
+          `CREATE TEMP TABLE IF NOT EXISTS ${childStaging} (` +
+          childSqlTypes(child).map((c) => `${ident(c.column)} ${c.sqlType}`).join(', ') +
+          `, _tm_root uuid NOT NULL) ON COMMIT DELETE ROWS`,
+        copy: `COPY ${childStaging} (${[...columns, '_tm_root'].map(ident).join(', ')}) FROM STDIN`,
+        deleteRows:
+          child.parentTable === mapping.table
+            ? `DELETE FROM ${childTarget} c USING ${staging} s, ${target} t WHERE ${won} AND c.${ident(child.parentKey[0]!)} = s.${key}`
+            : null,
+        insertRows:
+          `INSERT INTO ${childTarget} (${columns.map(ident).join(', ')}) ` +
+          `SELECT ${columns.map((c) => `cs.${ident(c)}`).join(', ')} FROM ${childStaging} cs ` +
+          `JOIN ${staging} s ON s.${key} = cs._tm_root JOIN ${target} t ON ${won}`,
+      };
+    }),
   };
 }

@@ -11,7 +11,8 @@ import { createLogger } from '../../src/ops/logger.js';
 import { Applier, type ApplyOutcome } from '../../src/sink/apply.js';
 import type { Change } from '../../src/sink/changes.js';
 import { retryParked } from '../../src/sink/parked-retry.js';
-import { canonicalKey, legacyIdText, mappingFromYaml, transform, uuidFor, type Mapping } from '../../src/transform/index.js';
+import { canonicalKey, legacyIdText, mappingFromYaml, transformDocument, uuidFor, type Mapping } from '../../src/transform/index.js';
+import { checkTargetTables, tableShapes } from '../../src/schema/index.js';
 import { dropTestSchema, isolatedConfig, migratedPool } from '../helpers/isolated.js';
 
 const yaml = (collection: string, table: string, columns: string) =>
@@ -32,6 +33,31 @@ const MAPPINGS: Mapping[] = [
     '  - { column: kid_id, path: kidId, type: ref, references: kids, nullable: false }\n' +
       '  - { column: amount, path: amount, type: money, nullable: false }',
   ),
+  mappingFromYaml(
+    `collection: baskets
+table: baskets
+key: { column: id }
+extra: extra
+columns: []
+children:
+  - table: basket_items
+    path: items
+    shape: array
+    parentKey: basket_id
+    position: position
+    columns:
+      - { column: product_id, path: productId, type: ref, references: parents, nullable: false }
+      - { column: qty, path: qty, type: int, nullable: false }
+    children:
+      - table: basket_item_notes
+        path: notes
+        shape: array
+        parentKey: [basket_id, item_position]
+        position: position
+        columns:
+          - { column: note, path: $value, type: text, nullable: false }`,
+    'baskets.yaml',
+  ),
 ];
 
 const DDL = `
@@ -47,7 +73,14 @@ CREATE TABLE ledger (id uuid PRIMARY KEY, kid_id uuid NOT NULL REFERENCES kids(i
 CREATE FUNCTION ledger_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'ledger is append-only (% refused)', TG_OP USING ERRCODE = 'restrict_violation'; END $$;
 CREATE TRIGGER ledger_immutable BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_immutable();
-CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_immutable();`;
+CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_immutable();
+CREATE TABLE baskets (id uuid PRIMARY KEY, extra jsonb NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL);
+CREATE TABLE basket_items (basket_id uuid NOT NULL REFERENCES baskets(id) ON DELETE CASCADE, position integer NOT NULL,
+  product_id uuid NOT NULL REFERENCES parents(id), qty integer NOT NULL CHECK (qty > 0), PRIMARY KEY (basket_id, position));
+CREATE INDEX ON basket_items (product_id);
+CREATE TABLE basket_item_notes (basket_id uuid NOT NULL, item_position integer NOT NULL, position integer NOT NULL, note text NOT NULL,
+  PRIMARY KEY (basket_id, item_position, position),
+  FOREIGN KEY (basket_id, item_position) REFERENCES basket_items(basket_id, position) ON DELETE CASCADE);`;
 
 const log = createLogger({ level: 'warn' });
 let config: Config;
@@ -57,9 +90,9 @@ let offset = 0;
 
 function change(collection: string, op: 'upsert' | 'delete', id: ObjectId, doc: Document, version: number): Change {
   const mapping = MAPPINGS.find((m) => m.collection === collection)!;
-  const row = op === 'upsert' ? transform(mapping, { _id: id, ...doc }) : { id: uuidFor(collection, id) };
+  const { row, children } = op === 'upsert' ? transformDocument(mapping, { _id: id, ...doc }) : { row: { id: uuidFor(collection, id) }, children: [] };
   const origin = { topic: `t.${collection}`, partition: 0, offset: String(offset++), key: Buffer.from(canonicalKey(id)), value: Buffer.from('bytes') };
-  return { key: canonicalKey(id), legacyId: legacyIdText(id), op, row, children: [], ts: BigInt(version), ord: 0, origin };
+  return { key: canonicalKey(id), legacyId: legacyIdText(id), op, row, children, ts: BigInt(version), ord: 0, origin };
 }
 
 async function inTransaction(table: string, changes: Change[]): Promise<ApplyOutcome> {
@@ -95,6 +128,7 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     pool = await migratedPool(config);
     await pool.query(DDL);
     applier = new Applier(MAPPINGS, config.postgres.schema);
+    await checkTargetTables(pool, config.postgres.schema, tableShapes(MAPPINGS));
   });
   afterAll(() => dropTestSchema(config, pool));
 
@@ -205,6 +239,45 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     await inTransaction('parents', batch);
     expect(await dump()).toEqual(after);
     expect(after.length).toBe(before.length + 1);
+  });
+
+  it("replaces child rows per parent, parks the whole document for a child row's missing parent, cascades deletes", async () => {
+    const [p1, p2, b] = [new ObjectId(), new ObjectId(), new ObjectId()];
+    await inTransaction('parents', [change('parents', 'upsert', p1, { name: 'product 1' }, 80)]);
+    const items = async () =>
+      (await pool.query(`SELECT i.position, i.qty, coalesce(string_agg(n.note, ',' ORDER BY n.position), '') AS notes
+         FROM basket_items i LEFT JOIN basket_item_notes n ON n.basket_id = i.basket_id AND n.item_position = i.position
+         WHERE i.basket_id = $1 GROUP BY i.position, i.qty ORDER BY i.position`, [uuidFor('baskets', b)])).rows;
+    await inTransaction('baskets', [change('baskets', 'upsert', b, { items: [
+      { productId: p1, qty: 1, notes: ['gift', 'wrap'] }, { productId: p1, qty: 2, notes: [] }, { productId: p1, qty: 3 } ] }, 80)]);
+    expect(await items()).toEqual([{ position: 0, qty: 1, notes: 'gift,wrap' }, { position: 1, qty: 2, notes: '' }, { position: 2, qty: 3, notes: '' }]);
+
+    // A newer version with fewer items replaces them all; an older one changes nothing.
+    await inTransaction('baskets', [change('baskets', 'upsert', b, { items: [{ productId: p1, qty: 5, notes: ['late'] }] }, 82)]);
+    await inTransaction('baskets', [change('baskets', 'upsert', b, { items: [] }, 81)]);
+    expect(await items()).toEqual([{ position: 0, qty: 5, notes: 'late' }]);
+
+    // An item referring to a product that has not arrived parks the whole basket version.
+    const parkedBasket = await inTransaction('baskets', [change('baskets', 'upsert', b, { items: [
+      { productId: p1, qty: 6 }, { productId: p2, qty: 7, notes: ['waits'] }] }, 83)]);
+    expect(parkedBasket.parked).toBe(1);
+    expect(await items()).toEqual([{ position: 0, qty: 5, notes: 'late' }]);
+    await inTransaction('parents', [change('parents', 'upsert', p2, { name: 'product 2' }, 83)]);
+    expect(await items()).toEqual([{ position: 0, qty: 6, notes: '' }, { position: 1, qty: 7, notes: 'waits' }]);
+
+    // A child row PostgreSQL refuses (qty > 0) rejects its document only.
+    const other = new ObjectId();
+    const refused = await inTransaction('baskets', [
+      change('baskets', 'upsert', other, { items: [{ productId: p1, qty: 0 }] }, 84),
+      change('baskets', 'upsert', new ObjectId(), { items: [{ productId: p1, qty: 1 }] }, 84),
+    ]);
+    expect(refused.upserted).toBe(1);
+    expect(refused.rejected.map((r) => r.change.key)).toEqual([canonicalKey(other)]);
+
+    await inTransaction('baskets', [change('baskets', 'delete', b, {}, 90)]);
+    expect(await items()).toEqual([]);
+    const notes = await pool.query('SELECT count(*)::int AS n FROM basket_item_notes WHERE basket_id = $1', [uuidFor('baskets', b)]);
+    expect(notes.rows[0].n).toBe(0);
   });
 
   it('dead-letters a parked change once it expires, with the original record and the reason', async () => {
