@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/ops/config.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { applyMigrations, loadMigrations, type Migration } from '../../src/schema/migrations.js';
+import { tableShapes, targetProblems } from '../../src/schema/index.js';
+import { mappingFromYaml } from '../../src/transform/index.js';
 import { dropTestSchema, isolatedConfig } from '../helpers/isolated.js';
 
 const log = createLogger({ level: 'warn' });
@@ -58,6 +60,33 @@ describe('schema apply', () => {
     } finally {
       await pool.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
     }
+  });
+
+  it('refuses to start when a mapping does not fit its table: each problem named by file and field', async () => {
+    const mapping = mappingFromYaml(
+      `collection: things
+table: things
+key: { column: id }
+extra: extra
+columns:
+  - { column: amount, path: amount, type: money, nullable: false }
+  - { column: note, path: note, type: text, nullable: true }
+  - { column: missing_col, path: x, type: int, nullable: true }
+children:
+  - { table: thing_parts, path: parts, shape: array, parentKey: thing_id, position: position, columns: [] }`,
+      'connectors/things.yaml',
+    );
+    await pool.query(`CREATE TABLE things (id uuid, amount numeric(18,8) NOT NULL, note text NOT NULL, extra jsonb NOT NULL,
+      must text NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL)`);
+    const problems = await targetProblems(pool, config.postgres.schema, tableShapes([mapping]));
+    expect(problems).toEqual([
+      `connectors/things.yaml: table ${config.postgres.schema}.things: column amount is numeric(18,8), the mapping writes numeric(38,18)`,
+      `connectors/things.yaml: table ${config.postgres.schema}.things: column note is NOT NULL but the mapping allows NULL (nullable: true)`,
+      `connectors/things.yaml: table ${config.postgres.schema}.things: has no column missing_col`,
+      `connectors/things.yaml: table ${config.postgres.schema}.things: column must is NOT NULL without a default, and no mapping column writes it`,
+      `connectors/things.yaml: table ${config.postgres.schema}.things: primary key is (none), the mapping's key is (id)`,
+      `connectors/things.yaml: children[0]: table ${config.postgres.schema}.thing_parts: does not exist (run \`tidemark schema apply\`)`,
+    ]);
   });
 
   it('--online builds indexes concurrently and validates NOT VALID constraints while the table stays writable', async () => {
