@@ -9,10 +9,13 @@
 -- child until its parent exists and a parent delete until its children are gone)
 -- with an index on the column, or an index that leads with it.
 --
--- FK cycles the sink must break (a snapshot sees only the final state):
---   users.referred_by_id -> users, categories.parent_id -> categories (self);
+-- FK cycles (a snapshot sees only the final state):
+--   users.referred_by_id -> users, categories.parent_id -> categories (self): rows
+--   of one batch may refer to each other, checked at the end of the statement;
 --   purchase_requests.selected_offer_id -> seller_offers and
---   seller_offers.purchase_request_id -> purchase_requests (two tables).
+--   seller_offers.purchase_request_id -> purchase_requests (two tables, two topics):
+--   both edges are DEFERRABLE INITIALLY DEFERRED, so the sink applies a parked
+--   member of the cycle together with the other in one transaction.
 
 -- users ----------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS users (
@@ -168,7 +171,8 @@ CREATE INDEX IF NOT EXISTS idx_pr_status_created ON purchase_requests (status, c
 CREATE TABLE IF NOT EXISTS seller_offers (
   id                  uuid           PRIMARY KEY,
   legacy_id           text           NOT NULL,
-  purchase_request_id uuid           NOT NULL CONSTRAINT fk_seller_offers_purchase_request_id REFERENCES purchase_requests (id),
+  purchase_request_id uuid           NOT NULL CONSTRAINT fk_seller_offers_purchase_request_id REFERENCES purchase_requests (id)
+                                       DEFERRABLE INITIALLY DEFERRED,
   seller_id           uuid           NOT NULL CONSTRAINT fk_seller_offers_seller_id REFERENCES users (id),
   price_amount        numeric(38,18) NOT NULL,   -- was numeric(18,8) (audit: precision gap)
   price_currency      text           NOT NULL,
@@ -189,7 +193,7 @@ CREATE INDEX IF NOT EXISTS idx_so_seller_status ON seller_offers (seller_id, sta
 CREATE INDEX IF NOT EXISTS idx_so_pr_status ON seller_offers (purchase_request_id, status);
 
 ALTER TABLE purchase_requests ADD CONSTRAINT fk_purchase_requests_selected_offer_id
-  FOREIGN KEY (selected_offer_id) REFERENCES seller_offers (id);
+  FOREIGN KEY (selected_offer_id) REFERENCES seller_offers (id) DEFERRABLE INITIALLY DEFERRED;
 
 -- purchase request child tables (connectors/purchaseRequests.yaml `children`) -----
 CREATE TABLE IF NOT EXISTS purchase_request_delivery_info (

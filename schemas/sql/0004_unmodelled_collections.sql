@@ -487,3 +487,6 @@ CREATE TABLE IF NOT EXISTS temp_verifications (
 CREATE UNIQUE INDEX IF NOT EXISTS temp_verifications_legacy_id_uq ON temp_verifications (legacy_id);
 CREATE INDEX IF NOT EXISTS idx_temp_verifications_expires_at ON temp_verifications (expires_at);
 CREATE INDEX IF NOT EXISTS idx_temp_verifications_email ON temp_verifications (email);
+
+-- release_holds.dispute_id (0003) could only get its FK once disputes exists.
+ALTER TABLE release_holds ADD CONSTRAINT fk_release_holds_dispute_id FOREIGN KEY (dispute_id) REFERENCES disputes (id);

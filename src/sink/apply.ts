@@ -3,11 +3,11 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { allChildMappings, type Mapping } from '../transform/index.js';
+import type { Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
 import { copyLine } from './copy-text.js';
 import { park, takeWaitingOn, type Parked } from './parking.js';
-import { referenceGraph, referencedIds, type ForeignKey, type ReferenceGraph } from './references.js';
+import { loadReferenceGraph, referencedIds, type ForeignKey, type ReferenceGraph } from './references.js';
 import { tableStatements, type TableStatements } from './sql.js';
 
 export interface ApplyOutcome {
@@ -16,6 +16,11 @@ export interface ApplyOutcome {
   parked: number;
   /** Changes PostgreSQL refused (CHECK, ledger immutability, ...): dead-lettered by the caller. */
   rejected: Array<{ change: Change; reason: string }>;
+}
+
+/** An Applier for these mappings, with the target schema's foreign keys. */
+export async function createApplier(db: pg.Pool, mappings: readonly Mapping[], schema: string): Promise<Applier> {
+  return new Applier(mappings, schema, await loadReferenceGraph(db, schema, mappings));
 }
 
 export const emptyOutcome = (): ApplyOutcome => ({ upserted: 0, deleted: 0, parked: 0, rejected: [] });
@@ -33,12 +38,18 @@ interface TablePlan {
  */
 export class Applier {
   private readonly plans = new Map<string, TablePlan>();
-  private readonly graph: ReferenceGraph;
+  private readonly hasDeferred: boolean;
   private savepoints = 0;
 
-  constructor(mappings: readonly Mapping[], schema: string) {
+  /**
+   * Deferred FKs (DEFERRABLE INITIALLY DEFERRED) are the edges of reference cycles
+   * (purchase_requests ↔ seller_offers): through them a parked parent counts as
+   * present, since it is woken and applied in the same transaction, and constraints
+   * are checked before each savepoint is released.
+   */
+  constructor(mappings: readonly Mapping[], schema: string, private readonly graph: ReferenceGraph) {
     for (const m of mappings) this.plans.set(m.table, { mapping: m, sql: tableStatements(m, schema) });
-    this.graph = referenceGraph(mappings, (m) => allChildMappings(m));
+    this.hasDeferred = [...graph.outgoing.values()].some((fks) => fks.some((fk) => fk.deferred));
   }
 
   tableOf(collection: string): string | undefined {
@@ -64,6 +75,8 @@ export class Applier {
     const attempt = emptyOutcome();
     try {
       await this.applySet(client, plan, changes, attempt);
+      // Deferred FKs are checked here, where a violation can still be isolated.
+      if (this.hasDeferred) await client.query('SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED');
       await client.query(`RELEASE SAVEPOINT ${savepoint}`);
       merge(out, attempt);
     } catch (err) {
@@ -78,8 +91,9 @@ export class Applier {
       }
       const change = changes[0]!;
       const reason = `${plan.mapping.table}: PostgreSQL refused ${change.key}: ${err.message}${err.detail ? ` (${err.detail})` : ''}`;
-      // A parent deleted since the check: wait for it like any missing parent.
-      if (err.code === FOREIGN_KEY_VIOLATION) out.parked += await park(client, keyOf(plan), [{ change, waitingOn: [], reason }]);
+      // A parent deleted since the check, or a unique value another document still holds
+      // until its own change (on another partition) lands: wait, like a missing parent.
+      if (WAIT_FOR_OTHERS.has(err.code!)) out.parked += await park(client, keyOf(plan), [{ change, waitingOn: [], reason }]);
       else out.rejected.push({ change, reason });
     }
   }
@@ -117,13 +131,23 @@ export class Applier {
       }
     }
     const present = new Set<string>();
+    const parkedParents = new Set<string>();
     for (const [parentTable, { key, ids }] of wanted) {
       const { rows } = await client.query<{ id: string }>(
         `SELECT ${ident(key)}::text AS id FROM ${ident(parentTable)} WHERE ${ident(key)} = ANY($1::uuid[])`,
         [[...ids]],
       );
       for (const r of rows) present.add(`${parentTable}\u0000${r.id}`);
+      if (fks.some((fk) => fk.parentTable === parentTable && fk.deferred)) {
+        const parked = await client.query<{ id: string }>(
+          `SELECT id::text FROM tidemark_parked WHERE target_table = $1 AND op = 'u' AND id = ANY($2::uuid[])`,
+          [parentTable, [...ids]],
+        );
+        for (const r of parked.rows) parkedParents.add(`${parentTable}\u0000${r.id}`);
+      }
     }
+    const has = (fk: ForeignKey, id: string) =>
+      present.has(`${fk.parentTable}\u0000${id}`) || (fk.deferred && parkedParents.has(`${fk.parentTable}\u0000${id}`));
     // A row may refer to another row of the same batch (users.referred_by_id): that one
     // counts as present unless it is itself missing a parent, so iterate to a fixed point.
     const own = new Map(upserts.map((c) => [c.row[plan.mapping.key.column]!, c]));
@@ -133,7 +157,7 @@ export class Applier {
       for (const c of upserts) {
         if (missing.has(c)) continue;
         const absent = [...referencedIds(fks, c)]
-          .filter(([fk, id]) => !present.has(`${fk.parentTable}\u0000${id}`))
+          .filter(([fk, id]) => !has(fk, id))
           .filter(([fk, id]) => !(fk.parentTable === plan.mapping.table && own.has(id) && !missing.has(own.get(id)!)));
         if (absent.length > 0) {
           missing.set(c, absent.map(([fk, id]) => `${fk.table}.${fk.column} → ${fk.parentTable} ${id}`));
@@ -216,7 +240,8 @@ async function replaceChildren(client: PoolClient, sql: TableStatements, changes
   for (const child of sql.children) await client.query(child.insertRows);
 }
 
-const FOREIGN_KEY_VIOLATION = '23503';
+/** foreign_key_violation, unique_violation: states another row's change can end. */
+const WAIT_FOR_OTHERS = new Set(['23503', '23505']);
 
 /** Errors about one record's content (class 22 data exception, class 23 integrity constraint). */
 function isRecordError(err: unknown): err is pg.DatabaseError {

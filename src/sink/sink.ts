@@ -7,7 +7,7 @@ import { ensureCollectionTopics, producerConfig } from '../ops/kafka.js';
 import type { Logger } from '../ops/logger.js';
 import { checkTargetTables, tableShapes } from '../schema/index.js';
 import type { Mapping } from '../transform/index.js';
-import { Applier, type ApplyOutcome } from './apply.js';
+import { Applier, createApplier, type ApplyOutcome } from './apply.js';
 import { newestPerKey, type Change, type Origin } from './changes.js';
 import { sendDeadLetters, type Rejection } from './dead-letter.js';
 import { decodeRecord } from './decode.js';
@@ -135,8 +135,16 @@ export async function runSink(
   // the batch; the error event itself must not take the process down, idle or checked out.
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it'));
   pool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'PostgreSQL connection failed')));
+  let applier: Applier;
+  try {
+    // Mappings that do not fit the tables stop start-up before anything is consumed.
+    await checkTargetTables(pool, config.postgres.schema, tableShapes(mappings));
+    applier = await createApplier(pool, mappings, config.postgres.schema);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
   const plans = new Map<string, TopicPlan>(mappings.map((m) => [topicOf(m.collection), { mapping: m }]));
-  const applier = new Applier(mappings, config.postgres.schema);
   const topics = [...plans.keys()];
   const groupId = config.sink.groupId;
   const sessionTimeout = config.sink.sessionTimeoutMs;
@@ -149,7 +157,6 @@ export async function runSink(
   let retrying: Promise<void> = Promise.resolve();
 
   try {
-    await checkTargetTables(pool, config.postgres.schema, tableShapes(mappings));
     await ensureCollectionTopics(kafka, config, mappings.map((m) => m.collection));
     await Promise.all([consumer.connect(), deadLetters.connect()]);
     // kafkajs restarts the consumer after retriable errors; a crash it will not restart

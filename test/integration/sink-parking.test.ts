@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/ops/config.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { Applier, type ApplyOutcome } from '../../src/sink/apply.js';
+import { createApplier, type Applier, type ApplyOutcome } from '../../src/sink/apply.js';
 import type { Change } from '../../src/sink/changes.js';
 import { retryParked } from '../../src/sink/parked-retry.js';
 import { canonicalKey, legacyIdText, mappingFromYaml, transformDocument, uuidFor, type Mapping } from '../../src/transform/index.js';
@@ -127,7 +127,7 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     config = await isolatedConfig('parking');
     pool = await migratedPool(config);
     await pool.query(DDL);
-    applier = new Applier(MAPPINGS, config.postgres.schema);
+    applier = await createApplier(pool, MAPPINGS, config.postgres.schema);
     await checkTargetTables(pool, config.postgres.schema, tableShapes(MAPPINGS));
   });
   afterAll(() => dropTestSchema(config, pool));
