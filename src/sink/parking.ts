@@ -57,6 +57,7 @@ export async function park(
      WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE t.${key} = p.id AND (t._tm_ts, t._tm_ord) >= (p.ts, p.ord))
        AND NOT EXISTS (SELECT 1 FROM tidemark_tombstones tb WHERE tb.target_table = $1 AND tb.id = p.id
                        AND (tb._tm_ts, tb._tm_ord) >= (p.ts, p.ord))
+     ORDER BY p.id
      ON CONFLICT (target_table, id) DO UPDATE SET op = EXCLUDED.op, _tm_ts = EXCLUDED._tm_ts, _tm_ord = EXCLUDED._tm_ord,
        change = EXCLUDED.change, waiting_on = EXCLUDED.waiting_on, reason = EXCLUDED.reason,
        source_topic = EXCLUDED.source_topic, source_partition = EXCLUDED.source_partition,
@@ -75,7 +76,10 @@ const RETURNING = `RETURNING target_table, change, reason, source_topic, source_
 export async function takeWaitingOn(client: PoolClient, ids: readonly string[]): Promise<Unparked[]> {
   if (ids.length === 0) return [];
   const { rows } = await client.query<ParkedRow>(
-    `DELETE FROM tidemark_parked WHERE waiting_on && $1::uuid[] ${RETURNING}`,
+    // Rows are locked in key order, as park() writes them: two transactions waking and
+    // parking overlapping rows then wait for each other instead of deadlocking.
+    `DELETE FROM tidemark_parked WHERE (target_table, id) IN (
+       SELECT target_table, id FROM tidemark_parked WHERE waiting_on && $1::uuid[] ORDER BY target_table, id FOR UPDATE) ${RETURNING}`,
     [ids],
   );
   return rows.map(unparked);

@@ -14,6 +14,7 @@ import { decodeRecord } from './decode.js';
 import { lockedNextOffset, skipNonData, storeNextOffset, storedOffsets } from './offsets.js';
 import type { SinkMetrics } from './metrics.js';
 import { retryParked } from './parked-retry.js';
+import { untilApplied } from './transient.js';
 
 export interface SinkCounters {
   /** Records decoded and passed through the mapping. */
@@ -196,7 +197,12 @@ export async function runSink(
           const lastSlice = i + size >= batch.messages.length;
           // batch.lastOffset() also covers control records (commit markers) after the last message.
           const last = lastSlice ? batch.lastOffset() : slice[slice.length - 1]!.offset;
-          await partitions.apply(batch.topic, batch.partition, slice, BigInt(last) + 1n);
+          await untilApplied(() => partitions.apply(batch.topic, batch.partition, slice, BigInt(last) + 1n), {
+            log,
+            what: { topic: batch.topic, partition: batch.partition, offset: slice[0]!.offset },
+            keepGoing: () => isRunning() && !isStale(),
+            between: heartbeat,
+          });
           resolveOffset(last);
           // Kafka's copy of the offset is for lag tools; PostgreSQL's is the truth.
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
