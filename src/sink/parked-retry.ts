@@ -7,6 +7,8 @@ import type { SinkMetrics } from './metrics.js';
 import { parkedSummary, takeExpired, takeForRetry, type ParkedSummary } from './parking.js';
 
 export interface ParkedPolicy {
+  /** A change re-parked less than this ago is not retried yet. */
+  retryIntervalMs: number;
   maxAgeMs: number;
   onExpired: 'report' | 'dead-letter';
 }
@@ -31,7 +33,7 @@ export async function retryParked(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const taken = await takeForRetry(client, ROUND);
+    const taken = await takeForRetry(client, ROUND, policy.retryIntervalMs);
     const outcome = emptyOutcome();
     for (const table of new Set(taken.map((t) => t.table))) {
       await applier.apply(client, table, taken.filter((t) => t.table === table).map((t) => t.change), outcome);

@@ -85,12 +85,22 @@ export async function takeWaitingOn(client: PoolClient, ids: readonly string[]):
   return rows.map(unparked);
 }
 
-/** Takes out the longest-untried parked changes (rows other sinks are retrying are skipped). */
-export async function takeForRetry(client: PoolClient, limit: number): Promise<Unparked[]> {
+/**
+ * Takes out parked changes worth another try, longest-untried first (rows other sinks
+ * hold are skipped): those waiting for nothing in particular (a blocked delete, a
+ * conflict), and those whose every awaited parent now exists — id_map gets a row in
+ * the parent's own transaction, and ids are unique across tables — which a wake-up
+ * missed (the parent committed while the child was being parked). Changes still
+ * waiting for a parent stay untouched: its arrival wakes them.
+ */
+export async function takeForRetry(client: PoolClient, limit: number, notSinceMs: number): Promise<Unparked[]> {
   const { rows } = await client.query<ParkedRow>(
     `DELETE FROM tidemark_parked WHERE (target_table, id) IN (
-       SELECT target_table, id FROM tidemark_parked ORDER BY retried_at LIMIT $1 FOR UPDATE SKIP LOCKED) ${RETURNING}`,
-    [limit],
+       SELECT target_table, id FROM tidemark_parked pk
+       WHERE retried_at < now() - $2 * interval '1 millisecond'
+         AND NOT EXISTS (SELECT 1 FROM unnest(pk.waiting_on) w WHERE NOT EXISTS (SELECT 1 FROM id_map m WHERE m.new_id = w))
+       ORDER BY retried_at LIMIT $1 FOR UPDATE SKIP LOCKED) ${RETURNING}`,
+    [limit, notSinceMs],
   );
   return rows.map(unparked);
 }

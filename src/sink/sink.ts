@@ -242,7 +242,11 @@ async function retryParkedForever(
   signal: AbortSignal,
   metrics?: SinkMetrics,
 ): Promise<void> {
-  const policy = { maxAgeMs: config.sink.parkedMaxAgeMs, onExpired: config.sink.onParkedExpired } as const;
+  const policy = {
+    retryIntervalMs: config.sink.parkedRetryIntervalMs,
+    maxAgeMs: config.sink.parkedMaxAgeMs,
+    onExpired: config.sink.onParkedExpired,
+  } as const;
   while (!signal.aborted) {
     try {
       await sleep(config.sink.parkedRetryIntervalMs, undefined, { signal });

@@ -176,7 +176,7 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
 
     await inTransaction('kids', [change('kids', 'delete', k, {}, 32)]);
     const producer = new CapturingProducer();
-    await retryParked(pool, applier, producer as unknown as Producer, { maxAgeMs: 3_600_000, onExpired: 'report' }, log);
+    await retryParked(pool, applier, producer as unknown as Producer, { retryIntervalMs: 0, maxAgeMs: 3_600_000, onExpired: 'report' }, log);
     expect(await ids('parents')).not.toContain(uuidFor('parents', p));
     expect(await parked()).toEqual([]);
     // The delete left its tombstone: an older upsert arriving now cannot resurrect the row.
@@ -284,7 +284,7 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     const k = new ObjectId();
     await inTransaction('kids', [change('kids', 'upsert', k, { parentId: new ObjectId(), amount: Decimal128.fromString('1') }, 70)]);
     const producer = new CapturingProducer();
-    await retryParked(pool, applier, producer as unknown as Producer, { maxAgeMs: 0, onExpired: 'dead-letter' }, log);
+    await retryParked(pool, applier, producer as unknown as Producer, { retryIntervalMs: 0, maxAgeMs: 0, onExpired: 'dead-letter' }, log);
     const sent = producer.batches.flatMap((b) => b.topicMessages ?? []);
     expect(sent.map((t) => t.topic)).toEqual(['t.kids.dlq']);
     const [message] = sent[0]!.messages;

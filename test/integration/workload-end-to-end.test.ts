@@ -87,7 +87,7 @@ describe('Amanat workload end to end', () => {
     const producer = kafka.producer(producerConfig());
     await producer.connect();
     try {
-      await retryParked(pool, await createApplier(pool, mappings, config.postgres.schema), producer, { maxAgeMs: 0, onExpired: 'dead-letter' }, logger);
+      await retryParked(pool, await createApplier(pool, mappings, config.postgres.schema), producer, { retryIntervalMs: 0, maxAgeMs: 0, onExpired: 'dead-letter' }, logger);
     } finally {
       await producer.disconnect();
     }
