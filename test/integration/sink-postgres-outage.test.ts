@@ -71,5 +71,12 @@ describe('sink survives PostgreSQL connection loss', () => {
     for (const r of rows) expect(r.amount, r.id).toBe(expected.get(r.id)!.replace(/0+$/, '').replace(/\.$/, ''));
     // Each record was applied once: a retried batch is a new transaction, the failed one left nothing.
     expect(counters.upserted).toBe(expected.size);
+    // The audit's CR-6: interrupted mid-batch again and again, id_map and data rows still
+    // come and go together (one transaction) — no orphan id_map row, no row without one.
+    const { rows: cr6 } = await pool.query(
+      `SELECT (SELECT count(*) FROM id_map m WHERE m.collection = 'payments' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = m.new_id))::int AS orphan_map,
+              (SELECT count(*) FROM payments p WHERE NOT EXISTS (SELECT 1 FROM id_map m WHERE m.new_id = p.id))::int AS unmapped`,
+    );
+    expect(cr6).toEqual([{ orphan_map: 0, unmapped: 0 }]);
   }, 150_000);
 });
