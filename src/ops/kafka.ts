@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type ProducerConfig } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type Message, type ProducerConfig } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -44,6 +44,40 @@ export function createKafka(config: Config, logger: Logger, clientSuffix = ''): 
 }
 
 /**
+ * A MongoDB document may be 16 MiB; its record (envelope + headers) must fit, while
+ * the broker's default limit is 1 MB per record batch.
+ */
+export const MAX_RECORD_BYTES = 20 * 1024 * 1024;
+const LARGE_RECORDS = [{ name: 'max.message.bytes', value: String(MAX_RECORD_BYTES) }];
+
+/** Bytes per produce request: records are split so one request never nears the broker's batch limit. */
+const SEND_CHUNK_BYTES = 512 * 1024;
+
+/** Splits records into sends of at most ~512 KB each (a larger record travels alone). */
+export function chunkBySize(messages: readonly Message[]): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m.key) + sizeOf(m.value) + 64;
+    if (current.length > 0 && bytes + size > SEND_CHUNK_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function sizeOf(v: Message['key'] | Message['value']): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+}
+
+/**
  * The topics of the given collections (data, dead-letter, and the source's
  * state topic), created if missing with the configured partitions. Source and
  * sink both call it, so either may start first.
@@ -56,8 +90,8 @@ export async function ensureCollectionTopics(kafka: Kafka, config: Config, colle
   await admin.connect();
   try {
     await ensureTopics(admin, [
-      ...topics.map((topic) => ({ topic, numPartitions, replicationFactor })),
-      ...topics.map((t) => ({ topic: deadLetterTopicFor(t), numPartitions, replicationFactor })),
+      ...topics.map((topic) => ({ topic, numPartitions, replicationFactor, configEntries: LARGE_RECORDS })),
+      ...topics.map((t) => ({ topic: deadLetterTopicFor(t), numPartitions, replicationFactor, configEntries: LARGE_RECORDS })),
       {
         topic: sourceStateTopic(config),
         numPartitions: 1,

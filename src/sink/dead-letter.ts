@@ -1,5 +1,5 @@
 import type { IHeaders, Producer } from 'kafkajs';
-import { deadLetterTopicFor } from '../ops/kafka.js';
+import { chunkBySize, deadLetterTopicFor } from '../ops/kafka.js';
 import type { Origin } from './changes.js';
 
 export interface Rejection {
@@ -18,10 +18,8 @@ export async function sendDeadLetters(producer: Producer, rejections: readonly R
   if (rejections.length === 0) return;
   const byTopic = new Map<string, Rejection[]>();
   for (const r of rejections) byTopic.set(r.origin.topic, [...(byTopic.get(r.origin.topic) ?? []), r]);
-  await producer.sendBatch({
-    topicMessages: [...byTopic].map(([topic, rs]) => ({
-      topic: deadLetterTopicFor(topic),
-      messages: rs.map((r) => ({
+  for (const [topic, rs] of byTopic) {
+    const messages = rs.map((r) => ({
         key: r.origin.key,
         value: r.origin.value,
         headers: {
@@ -31,7 +29,7 @@ export async function sendDeadLetters(producer: Producer, rejections: readonly R
           'tm.source.partition': String(r.origin.partition),
           'tm.source.offset': r.origin.offset,
         },
-      })),
-    })),
-  });
+      }));
+    for (const chunk of chunkBySize(messages)) await producer.send({ topic: deadLetterTopicFor(topic), messages: chunk });
+  }
 }

@@ -1,6 +1,6 @@
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import { envelopeType, frame, type ChangeEnvelope } from '../envelope/index.js';
-import { producerConfig } from '../ops/kafka.js';
+import { chunkBySize, producerConfig } from '../ops/kafka.js';
 import type { SourceState } from './state.js';
 
 /**
@@ -39,11 +39,12 @@ export class TransactionalWriter {
       // A delete is followed by a tombstone so the topic can be compacted.
       if (e.op === 'd') messages.push({ key: e.key, value: null });
     }
-    const topicMessages: TopicMessages[] = [{ topic: stateTopic, messages: [{ key: stateKey, value: JSON.stringify(state) }] }];
-    if (messages.length > 0) topicMessages.unshift({ topic, messages });
     const tx = await this.producer.transaction();
     try {
-      await tx.sendBatch({ topicMessages });
+      // Several produce requests, one transaction: a batch of large documents would
+      // exceed the broker's request limits as one request.
+      for (const chunk of chunkBySize(messages)) await tx.send({ topic, messages: chunk });
+      await tx.send({ topic: stateTopic, messages: [{ key: stateKey, value: JSON.stringify(state) }] });
       await tx.commit();
     } catch (err) {
       // The outcome of a failed commit is unknown: the caller reloads the position from the state topic.

@@ -3,7 +3,7 @@
 // deletes of referenced rows, rows referring to rows of their own batch, refusals
 // isolated from their neighbours, expiry to the dead-letter topic.
 import { Decimal128, ObjectId, type Document } from 'bson';
-import type { Producer, ProducerBatch } from 'kafkajs';
+import type { Producer, ProducerRecord } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/ops/config.js';
@@ -115,9 +115,9 @@ const parked = async () =>
   (await pool.query<{ target_table: string; id: string; op: string; reason: string }>('SELECT target_table, id, op, reason FROM tidemark_parked ORDER BY id')).rows;
 
 class CapturingProducer {
-  readonly batches: ProducerBatch[] = [];
-  async sendBatch(batch: ProducerBatch) {
-    this.batches.push(batch);
+  readonly sent: ProducerRecord[] = [];
+  async send(record: ProducerRecord) {
+    this.sent.push(record);
     return [];
   }
 }
@@ -285,7 +285,7 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     await inTransaction('kids', [change('kids', 'upsert', k, { parentId: new ObjectId(), amount: Decimal128.fromString('1') }, 70)]);
     const producer = new CapturingProducer();
     await retryParked(pool, applier, producer as unknown as Producer, { retryIntervalMs: 0, maxAgeMs: 0, onExpired: 'dead-letter' }, log);
-    const sent = producer.batches.flatMap((b) => b.topicMessages ?? []);
+    const sent = producer.sent;
     expect(sent.map((t) => t.topic)).toEqual(['t.kids.dlq']);
     const [message] = sent[0]!.messages;
     expect(String(message!.key)).toBe(canonicalKey(k));
