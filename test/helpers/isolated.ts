@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/ops/config.js';
 import { createLogger } from '../../src/ops/logger.js';
+import { createMongoClient } from '../../src/ops/mongo.js';
 import { preflight } from '../../src/ops/preflight.js';
 import { applyMigrations, ensureDatabase } from '../../src/schema/index.js';
 
@@ -50,9 +51,19 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
 }
 
-/** Removes a test's PostgreSQL schema and closes its pool (afterAll of every PostgreSQL test). */
+/**
+ * Removes a test's PostgreSQL schema and MongoDB database and closes its pool
+ * (afterAll of every PostgreSQL test): the local Mongo server keeps everything in memory.
+ */
 export async function dropTestSchema(config: Config | undefined, pool: pg.Pool | undefined): Promise<void> {
   if (!config || !pool) return;
   await pool.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(config.postgres.schema)} CASCADE`);
   await pool.end();
+  const mongo = createMongoClient(config.mongo.url);
+  try {
+    await mongo.connect();
+    await mongo.db(config.mongo.database).dropDatabase();
+  } finally {
+    await mongo.close();
+  }
 }
