@@ -1,7 +1,7 @@
 // Documents near MongoDB's size limit and batches far beyond Kafka's 1 MB default
 // travel whole: topics accept 20 MiB records, and the source splits a batch into
 // several produce requests inside one transaction.
-import { ObjectId } from 'bson';
+import type { Document, ObjectId } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { startPipeline } from '../../src/cli/pipeline.js';
@@ -31,10 +31,9 @@ describe('large documents and large batches', () => {
 
   it('replicates 4 MB documents and 1,000 × 6 KB documents in batches of 500', async () => {
     const rng = new Random(11);
-    const docs = [
-      ...Array.from({ length: 3 }, (_, i) => ({ ...paymentDocument(rng), attachment: `${i}`.repeat(4_000_000) })),
-      ...Array.from({ length: 1000 }, () => ({ ...paymentDocument(rng), note: 'x'.repeat(6_000) })),
-    ].filter((d) => d.amount !== null);
+    const big: Document[] = Array.from({ length: 3 }, (_, i) => ({ ...paymentDocument(rng), attachment: `${i}`.repeat(4_000_000) }));
+    const many: Document[] = Array.from({ length: 1000 }, () => ({ ...paymentDocument(rng), note: 'x'.repeat(6_000) }));
+    const docs = [...big, ...many].filter((d) => d.amount !== null);
     const mongo = createMongoClient(config.mongo.url);
     await mongo.connect();
     try {
@@ -53,8 +52,7 @@ describe('large documents and large batches', () => {
     } finally {
       await pipeline.stop();
     }
-    const big = docs[0]!;
-    const { rows } = await pool.query(`SELECT length(extra->>'attachment') AS n FROM payments WHERE id = $1`, [uuidFor('payments', big._id as ObjectId)]);
+    const { rows } = await pool.query(`SELECT length(extra->>'attachment') AS n FROM payments WHERE id = $1`, [uuidFor('payments', docs[0]!._id as ObjectId)]);
     expect(rows).toEqual([{ n: 4_000_000 }]);
   }, 180_000);
 });
