@@ -52,8 +52,9 @@ export class Applier {
     this.hasDeferred = [...graph.outgoing.values()].some((fks) => fks.some((fk) => fk.deferred));
   }
 
-  tableOf(collection: string): string | undefined {
-    return [...this.plans.values()].find((p) => p.mapping.collection === collection)?.mapping.table;
+  /** The tables this applier writes (top-level; child tables travel with them). */
+  get tables(): string[] {
+    return [...this.plans.keys()];
   }
 
   async apply(client: PoolClient, table: string, changes: Change[], out: ApplyOutcome = emptyOutcome()): Promise<ApplyOutcome> {
@@ -112,7 +113,7 @@ export class Applier {
     out.deleted += written.deleted;
     // Children that waited for these rows can go in now, in this transaction.
     const arrived = ready.filter((c) => c.op === 'upsert').map((c) => c.row[plan.mapping.key.column]!);
-    const woken = await takeWaitingOn(client, arrived);
+    const woken = await takeWaitingOn(client, this.tables, arrived);
     for (const [wokenTable, group] of groupBy(woken, (u) => u.table)) {
       await this.apply(client, wokenTable, group.map((u) => u.change), out);
     }

@@ -33,14 +33,14 @@ export async function retryParked(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const taken = await takeForRetry(client, ROUND, policy.retryIntervalMs);
+    const taken = await takeForRetry(client, applier.tables, ROUND, policy.retryIntervalMs);
     const outcome = emptyOutcome();
     for (const table of new Set(taken.map((t) => t.table))) {
       await applier.apply(client, table, taken.filter((t) => t.table === table).map((t) => t.change), outcome);
     }
     const refused: Rejection[] = outcome.rejected.map(({ change, reason }) => ({ origin: change.origin, reason }));
     if (policy.onExpired === 'dead-letter') {
-      for (const e of await takeExpired(client, policy.maxAgeMs)) {
+      for (const e of await takeExpired(client, applier.tables, policy.maxAgeMs)) {
         refused.push({ origin: e.change.origin, reason: `parked longer than ${policy.maxAgeMs} ms: ${e.reason}` });
       }
     }

@@ -72,15 +72,19 @@ export async function park(
 const RETURNING = `RETURNING target_table, change, reason, source_topic, source_partition, source_offset::text,
   record_key, record_value, parked_at::text`;
 
-/** Takes out the parked changes waiting for any of these (just written) parent ids. */
-export async function takeWaitingOn(client: PoolClient, ids: readonly string[]): Promise<Unparked[]> {
+/**
+ * Takes out the parked changes of `tables` (those this sink writes; another
+ * deployment's sink applies its own) waiting for any of these just-written parent ids.
+ */
+export async function takeWaitingOn(client: PoolClient, tables: readonly string[], ids: readonly string[]): Promise<Unparked[]> {
   if (ids.length === 0) return [];
   const { rows } = await client.query<ParkedRow>(
     // Rows are locked in key order, as park() writes them: two transactions waking and
     // parking overlapping rows then wait for each other instead of deadlocking.
     `DELETE FROM tidemark_parked WHERE (target_table, id) IN (
-       SELECT target_table, id FROM tidemark_parked WHERE waiting_on && $1::uuid[] ORDER BY target_table, id FOR UPDATE) ${RETURNING}`,
-    [ids],
+       SELECT target_table, id FROM tidemark_parked WHERE waiting_on && $1::uuid[] AND target_table = ANY($2)
+       ORDER BY target_table, id FOR UPDATE) ${RETURNING}`,
+    [ids, tables],
   );
   return rows.map(unparked);
 }
@@ -93,25 +97,25 @@ export async function takeWaitingOn(client: PoolClient, ids: readonly string[]):
  * missed (the parent committed while the child was being parked). Changes still
  * waiting for a parent stay untouched: its arrival wakes them.
  */
-export async function takeForRetry(client: PoolClient, limit: number, notSinceMs: number): Promise<Unparked[]> {
+export async function takeForRetry(client: PoolClient, tables: readonly string[], limit: number, notSinceMs: number): Promise<Unparked[]> {
   const { rows } = await client.query<ParkedRow>(
     `DELETE FROM tidemark_parked WHERE (target_table, id) IN (
        SELECT target_table, id FROM tidemark_parked pk
-       WHERE retried_at < now() - $2 * interval '1 millisecond'
+       WHERE target_table = ANY($3) AND retried_at < now() - $2 * interval '1 millisecond'
          AND NOT EXISTS (SELECT 1 FROM unnest(pk.waiting_on) w WHERE NOT EXISTS (SELECT 1 FROM id_map m WHERE m.new_id = w))
        ORDER BY retried_at LIMIT $1 FOR UPDATE SKIP LOCKED) ${RETURNING}`,
-    [limit, notSinceMs],
+    [limit, notSinceMs, tables],
   );
   return rows.map(unparked);
 }
 
 /** Takes out parked changes older than `maxAgeMs` (to dead-letter them). */
-export async function takeExpired(client: PoolClient, maxAgeMs: number): Promise<Unparked[]> {
+export async function takeExpired(client: PoolClient, tables: readonly string[], maxAgeMs: number): Promise<Unparked[]> {
   const { rows } = await client.query<ParkedRow>(
     `DELETE FROM tidemark_parked WHERE (target_table, id) IN (
-       SELECT target_table, id FROM tidemark_parked WHERE parked_at < now() - $1 * interval '1 millisecond'
+       SELECT target_table, id FROM tidemark_parked WHERE target_table = ANY($2) AND parked_at < now() - $1 * interval '1 millisecond'
        FOR UPDATE SKIP LOCKED) ${RETURNING}`,
-    [maxAgeMs],
+    [maxAgeMs, tables],
   );
   return rows.map(unparked);
 }
