@@ -197,15 +197,25 @@ export async function runSink(
           const lastSlice = i + size >= batch.messages.length;
           // batch.lastOffset() also covers control records (commit markers) after the last message.
           const last = lastSlice ? batch.lastOffset() : slice[slice.length - 1]!.offset;
-          await untilApplied(() => partitions.apply(batch.topic, batch.partition, slice, BigInt(last) + 1n), {
-            log,
-            what: { topic: batch.topic, partition: batch.partition, offset: slice[0]!.offset },
-            keepGoing: () => isRunning() && !isStale(),
-            between: heartbeat,
-          });
+          // A long apply (a parent waking many parked children, a slow disk) must not
+          // cost the partitions: keep heartbeating while it runs.
+          const beating = setInterval(() => heartbeat().catch(() => undefined), heartbeatInterval);
+          try {
+            await untilApplied(() => partitions.apply(batch.topic, batch.partition, slice, BigInt(last) + 1n), {
+              log,
+              what: { topic: batch.topic, partition: batch.partition, offset: slice[0]!.offset },
+              keepGoing: () => isRunning() && !isStale(),
+              between: heartbeat,
+            });
+          } finally {
+            clearInterval(beating);
+          }
           resolveOffset(last);
-          // Kafka's copy of the offset is for lag tools; PostgreSQL's is the truth.
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          // Kafka's copy of the offset is for lag tools; PostgreSQL's is the truth, so a
+          // failed copy (the group rebalancing) is only logged.
+          await consumer
+            .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }])
+            .catch((err) => log.warn({ err, topic: batch.topic, partition: batch.partition }, 'could not copy the offset to Kafka'));
           metrics?.consumerLag.set({ topic: batch.topic, partition: batch.partition }, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
           await heartbeat();
         }
