@@ -69,12 +69,20 @@ export async function park(
   return result.rowCount ?? 0;
 }
 
+/**
+ * Every parent the change waits for has been written: id_map gets its row in the
+ * parent's own transaction, and ids are unique across tables. A change still missing
+ * another parent stays parked untouched (no churn) until that one arrives too.
+ */
+const ALL_PARENTS_WRITTEN = `NOT EXISTS (SELECT 1 FROM unnest(pk.waiting_on) w WHERE NOT EXISTS (SELECT 1 FROM id_map m WHERE m.new_id = w))`;
+
 const RETURNING = `RETURNING target_table, change, reason, source_topic, source_partition, source_offset::text,
   record_key, record_value, parked_at::text`;
 
 /**
  * Takes out the parked changes of `tables` (those this sink writes; another
- * deployment's sink applies its own) waiting for any of these just-written parent ids.
+ * deployment's sink applies its own) waiting for any of these just-written parent
+ * ids, once all they wait for is written.
  */
 export async function takeWaitingOn(client: PoolClient, tables: readonly string[], ids: readonly string[]): Promise<Unparked[]> {
   if (ids.length === 0) return [];
@@ -82,7 +90,8 @@ export async function takeWaitingOn(client: PoolClient, tables: readonly string[
     // Rows are locked in key order, as park() writes them: two transactions waking and
     // parking overlapping rows then wait for each other instead of deadlocking.
     `DELETE FROM tidemark_parked WHERE (target_table, id) IN (
-       SELECT target_table, id FROM tidemark_parked WHERE waiting_on && $1::uuid[] AND target_table = ANY($2)
+       SELECT target_table, id FROM tidemark_parked pk WHERE waiting_on && $1::uuid[] AND target_table = ANY($2)
+         AND ${ALL_PARENTS_WRITTEN}
        ORDER BY target_table, id FOR UPDATE) ${RETURNING}`,
     [ids, tables],
   );
@@ -92,8 +101,7 @@ export async function takeWaitingOn(client: PoolClient, tables: readonly string[
 /**
  * Takes out parked changes worth another try, longest-untried first (rows other sinks
  * hold are skipped): those waiting for nothing in particular (a blocked delete, a
- * conflict), and those whose every awaited parent now exists — id_map gets a row in
- * the parent's own transaction, and ids are unique across tables — which a wake-up
+ * conflict), and those whose every awaited parent is now written, which a wake-up
  * missed (the parent committed while the child was being parked). Changes still
  * waiting for a parent stay untouched: its arrival wakes them.
  */
@@ -102,7 +110,7 @@ export async function takeForRetry(client: PoolClient, tables: readonly string[]
     `DELETE FROM tidemark_parked WHERE (target_table, id) IN (
        SELECT target_table, id FROM tidemark_parked pk
        WHERE target_table = ANY($3) AND retried_at < now() - $2 * interval '1 millisecond'
-         AND NOT EXISTS (SELECT 1 FROM unnest(pk.waiting_on) w WHERE NOT EXISTS (SELECT 1 FROM id_map m WHERE m.new_id = w))
+         AND ${ALL_PARENTS_WRITTEN}
        ORDER BY retried_at LIMIT $1 FOR UPDATE SKIP LOCKED) ${RETURNING}`,
     [limit, notSinceMs, tables],
   );
