@@ -49,6 +49,14 @@ export class CollectionSource {
   snapshot = { done: 0, total: 0 };
   /** Newest cluster time seen on the stream (events or postBatchResumeToken): source lag. */
   observedClusterTime: ClusterTime | null = null;
+  /** Wall-clock time of the last poll that found the stream drained (see SourceState.caughtUpAtMs). */
+  caughtUpAtMs: number | null = null;
+
+  /** The newest moment (ms) the source has read up to; null before it has streamed. */
+  get readUpToMs(): number | null {
+    const upTo = Math.max((this.observedClusterTime?.t ?? 0) * 1000, this.caughtUpAtMs ?? 0);
+    return upTo > 0 ? upTo : null;
+  }
   private readonly collection: Collection;
   private readonly writer: TransactionalWriter;
   private readonly log: Logger;
@@ -199,8 +207,12 @@ export class CollectionSource {
         const envelopes: ChangeEnvelope[] = [];
         let terminal: string | null = null;
         while (envelopes.length < config.source.maxBatchSize && !signal.aborted) {
+          const asked = this.now();
           const event = (await stream.tryNext()) as ChangeEvent | null;
-          if (!event) break;
+          if (!event) {
+            this.caughtUpAtMs = asked; // everything visible when the poll was sent has been read
+            break;
+          }
           const kind = classify(event);
           if (kind.kind === 'terminal') {
             terminal = kind.operationType;
@@ -229,7 +241,13 @@ export class CollectionSource {
         }
         const heartbeatDue = this.now() - lastWrite >= config.source.heartbeatIntervalMs;
         if (envelopes.length > 0 || heartbeatDue) {
-          state = { ...state, resumeToken: token, observed: this.observedClusterTime ?? undefined, updatedAtMs: this.now() };
+          state = {
+            ...state,
+            resumeToken: token,
+            observed: this.observedClusterTime ?? undefined,
+            caughtUpAtMs: this.caughtUpAtMs ?? undefined,
+            updatedAtMs: this.now(),
+          };
           await this.commit(envelopes, state);
           lastWrite = this.now();
         }

@@ -10,6 +10,7 @@ export { CollectionSource, isHistoryLost, isRetriableSourceError } from './colle
 export type { PipelineStatus } from './collection-source.js';
 export { registerSourceMetrics } from './metrics.js';
 export type { SourceState } from './state.js';
+export { loadSourceStates, sourceCaughtUpMs, stateKey } from './state.js';
 
 export interface SourceOptions {
   /** Collections to snapshot again from scratch; the others resume where they stopped. */
@@ -75,7 +76,7 @@ function progressLogger(log: Logger, pipelines: CollectionSource[]): () => void 
       const prev = last.get(p.name);
       const rate = prev ? ((p.eventsProduced - prev.events) * 1000) / Math.max(1, now - prev.at) : null;
       last.set(p.name, { events: p.eventsProduced, at: now });
-      const sourceLagMs = p.observedClusterTime ? Math.max(0, now - p.observedClusterTime.t * 1000) : null;
+      const sourceLagMs = p.readUpToMs === null ? null : Math.max(0, now - p.readUpToMs);
       const eventsPerSecond = rate === null ? null : Math.round(rate);
       log.info({ collection: p.name, status: p.status, eventsPerSecond, snapshot: p.snapshot, sourceLagMs, reason: p.reason }, 'source progress');
     }

@@ -29,12 +29,13 @@ export function registerSourceMetrics(registry: Registry, pipelines: () => Colle
   });
   new Gauge({
     name: 'tidemark_source_lag_seconds',
-    help: 'Now minus the newest cluster time seen on the change stream (events or postBatchResumeToken)',
+    help: 'Now minus the newest moment the source has read up to: cluster time seen on the change stream (events or postBatchResumeToken) or the last poll that found it drained',
     labelNames: ['collection'],
     registers: [registry],
     collect() {
       each((p) => {
-        if (p.observedClusterTime) this.set({ collection: p.name }, Math.max(0, now() / 1000 - p.observedClusterTime.t));
+        const upTo = p.readUpToMs;
+        if (upTo !== null) this.set({ collection: p.name }, Math.max(0, (now() - upTo) / 1000));
       });
     },
   });

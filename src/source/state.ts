@@ -20,6 +20,12 @@ export interface SourceState {
   ordinal: number;
   /** Newest cluster time observed on the stream, events or postBatchResumeToken (heartbeats). */
   observed?: ClusterTime;
+  /**
+   * Wall-clock time (ms) of the last poll that found the change stream drained: the
+   * source had read every change MongoDB had made visible by then. Heartbeats carry
+   * it forward, so an idle collection's source lag stays near zero (lag stages).
+   */
+  caughtUpAtMs?: number;
   /** Why a stopped pipeline stopped (drop, rename, invalidate, history lost). */
   reason?: string;
   updatedAtMs: number;
@@ -38,4 +44,15 @@ export async function loadSourceStates(kafka: Kafka, topic: string): Promise<Map
     else states.set(key, JSON.parse(message.value.toString()) as SourceState);
   });
   return states;
+}
+
+/**
+ * The newest moment up to which the source has read every change of its collection
+ * (ms): the stream start while snapshotting (changes since then are still unread),
+ * else the newest of the last event's cluster time, the observed position and the
+ * last drained poll.
+ */
+export function sourceCaughtUpMs(state: SourceState): number {
+  if (state.phase === 'snapshot') return state.start.clusterTime.t * 1000;
+  return Math.max(state.clusterTime.t * 1000, (state.observed?.t ?? 0) * 1000, state.caughtUpAtMs ?? 0);
 }

@@ -8,7 +8,7 @@ import type { CollectionSource } from '../../../src/source/index.js';
 describe('health and metrics endpoints', () => {
   it('serves /healthz, /readyz by readiness, and per-collection source metrics', async () => {
     let ready = false;
-    const fake = { name: 'payments', status: 'snapshot', eventsProduced: 42, snapshot: { done: 40, total: 100 }, observedClusterTime: { t: 1_000, i: 1 } };
+    const fake = { name: 'payments', status: 'snapshot', eventsProduced: 42, snapshot: { done: 40, total: 100 }, observedClusterTime: { t: 1_000, i: 1 }, readUpToMs: 1_000_000 };
     const registry = createMetricsRegistry('source');
     registerSourceMetrics(registry, () => [fake as unknown as CollectionSource], () => 1_010_000);
     const server = await startHttpServer({ host: '127.0.0.1', port: 0 }, registry, () => ({ ready, detail: {} }), createLogger({ level: 'silent' }));
