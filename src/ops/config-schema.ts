@@ -2,7 +2,8 @@
 // override and meaning, in one table. Validation, `tidemark config --defaults`
 // and the README are all derived from it.
 
-export type FieldKind = 'string' | 'int' | 'enum' | 'url' | 'brokers' | 'list';
+// 'secret': an optional credential, unset unless given; never printed (redactConfig).
+export type FieldKind = 'string' | 'int' | 'enum' | 'url' | 'brokers' | 'list' | 'secret';
 
 export interface Field {
   kind: FieldKind;
@@ -72,7 +73,13 @@ export const SCHEMA = {
     },
     snapshotChunkSize: { kind: 'int', min: 1, max: 100000, default: 1000, doc: 'documents per snapshot chunk (progress is persisted per chunk)' },
     maxBatchSize: { kind: 'int', min: 1, max: 100000, default: 500, doc: 'change events per Kafka transaction' },
-    heartbeatIntervalMs: { kind: 'int', min: 100, max: 3600000, default: 5000, doc: 'an idle collection still advances its position this often' },
+    heartbeatIntervalMs: {
+      kind: 'int',
+      min: 100,
+      max: 3600000,
+      default: 1000,
+      doc: 'an idle collection still advances its position this often (bounds how fresh its lag can read; keep it well under the gate bound)',
+    },
     onHistoryLost: {
       kind: 'enum',
       values: ['fail', 'resnapshot'],
@@ -111,6 +118,25 @@ export const SCHEMA = {
       doc: 'an expired parked change stays parked and is reported (report) or goes to the dead-letter topic (dead-letter)',
     },
   },
+  verify: {
+    chunkSize: { kind: 'int', min: 1, max: 100000, default: 2000, doc: 'documents compared per chunk (memory holds one chunk)' },
+    settleTimeoutMs: {
+      kind: 'int',
+      min: 0,
+      max: 3600000,
+      default: 60000,
+      doc: 'how long a difference may wait for the sink to pass it before it is reported in flight (tidemark verify --settle-timeout)',
+    },
+    maxListed: { kind: 'int', min: 1, max: 1000000, default: 1000, doc: 'keys listed per section of the report (counts stay exact)' },
+    maxCandidates: {
+      kind: 'int',
+      min: 1,
+      max: 10000000,
+      default: 100000,
+      doc: 'more differing documents than this in one collection stops verification (exit 2): the replica is far behind',
+    },
+    statementTimeoutMs: { kind: 'int', min: 1000, max: 86400000, default: 600000, doc: 'PostgreSQL statement_timeout of the verifier' },
+  },
   service: {
     shutdownTimeoutMs: {
       kind: 'int',
@@ -121,8 +147,43 @@ export const SCHEMA = {
     },
   },
   http: {
-    host: { kind: 'string', env: 'TIDEMARK_HTTP_HOST', default: '127.0.0.1', doc: 'health, metrics and status page bind address' },
+    host: { kind: 'string', env: 'TIDEMARK_HTTP_HOST', default: '127.0.0.1', doc: 'health and metrics bind address (source, sink)' },
     port: { kind: 'int', env: 'TIDEMARK_HTTP_PORT', min: 0, max: 65535, default: 0, doc: 'HTTP port; 0 disables the server' },
+  },
+  lag: {
+    sampleIntervalMs: {
+      kind: 'int',
+      min: 200,
+      max: 60000,
+      default: 2000,
+      doc: 'tidemark status samples every collection\'s lag this often into tidemark_lag_samples (the gate reads them)',
+    },
+    retentionMs: {
+      kind: 'int',
+      min: 60000,
+      max: 2592000000,
+      default: 21600000,
+      doc: 'lag samples older than this are pruned; keep it above the longest gate window',
+    },
+  },
+  gate: {
+    maxLagMs: { kind: 'int', min: 1, max: 86400000, default: 5000, doc: 'end-to-end lag bound of the gate (status page; tidemark gate --max-lag overrides)' },
+    windowMs: {
+      kind: 'int',
+      min: 1000,
+      max: 2592000000,
+      default: 600000,
+      doc: 'how long lag must have stayed under the bound (status page; tidemark gate --window overrides)',
+    },
+  },
+  status: {
+    host: { kind: 'string', env: 'TIDEMARK_STATUS_HOST', default: '127.0.0.1', doc: 'tidemark status: bind address of the status page' },
+    port: { kind: 'int', env: 'TIDEMARK_STATUS_PORT', min: 0, max: 65535, default: 8088, doc: 'tidemark status: port of the status page (0 picks a free one)' },
+    token: {
+      kind: 'secret',
+      env: 'TIDEMARK_STATUS_TOKEN',
+      doc: 'tidemark status: bearer token required for its data (/api/status, /metrics); unset means no token',
+    },
   },
   log: {
     level: {
@@ -137,6 +198,8 @@ export const SCHEMA = {
 
 type ValueOf<F> = F extends { kind: 'int' }
   ? number
+  : F extends { kind: 'secret' }
+    ? string | undefined
   : F extends { kind: 'brokers' | 'list' }
     ? string[]
     : F extends { kind: 'enum'; values: readonly (infer V)[] }

@@ -87,6 +87,7 @@ function check(field: Field, value: unknown, name: string, problems: string[]): 
   };
   switch (field.kind) {
     case 'string':
+    case 'secret':
       if (typeof value !== 'string' || value.trim() === '') return fail('must be a non-empty string');
       return value;
     case 'int':
@@ -156,7 +157,9 @@ export function defaultsYaml(): string {
     lines.push('', `${section}:`);
     for (const [key, field] of Object.entries(fields)) {
       const env = field.env ? ` [env ${field.env}]` : '';
-      lines.push(`  # ${field.doc}${env}`, `  ${key}: ${JSON.stringify(field.default)}`);
+      // A secret has no default: it is shown commented out, unset.
+      const value = field.kind === 'secret' ? `# ${key}: <unset>` : `${key}: ${JSON.stringify(field.default)}`;
+      lines.push(`  # ${field.doc}${env}`, `  ${value}`);
     }
   }
   return lines.join('\n') + '\n';
@@ -169,5 +172,6 @@ export function redactConfig(config: Config): Config {
     mongo: { ...config.mongo, url: redactUrl(config.mongo.url) },
     postgres: { ...config.postgres, url: redactUrl(config.postgres.url) },
     schemaRegistry: { ...config.schemaRegistry, url: redactUrl(config.schemaRegistry.url) },
+    status: { ...config.status, token: config.status.token === undefined ? undefined : '[redacted]' },
   };
 }

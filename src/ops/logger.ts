@@ -4,7 +4,12 @@ export type { Logger };
 
 // Connection strings and secrets never reach the logs: pino redacts these paths,
 // and `redactUrl` strips credentials from URLs we log on purpose.
-const REDACT = ['password', 'authorization', 'secret', 'bearerToken'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+const REDACT = [
+  ...['password', 'authorization', 'secret', 'bearerToken'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+  // The status page's bearer token (a resume token elsewhere is no secret).
+  'status.token',
+  '*.status.token',
+];
 
 export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
   return pino({
