@@ -1,54 +1,89 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { retrying } from '../ops/retry.js';
-import { storedOffsets } from '../sink/offsets.js';
+import { sourceCaughtUpMs, type SourceState } from '../source/index.js';
+import { stageLags, type CompletenessMemory, type PartitionPosition, type StageLags } from './stages.js';
 
-export interface CollectionLag {
+export type CollectionLag = StageLags;
+
+export interface LagTarget {
   collection: string;
   topic: string;
-  /** Kafka end offsets minus the sink's PostgreSQL-stored offsets; transaction markers count as records here. */
-  recordsBehind: number;
-  /** Source cluster time of the newest applied change, and its age now. */
-  appliedClusterTime: string | null;
-  applyLagMs: number | null;
+  /** The collection's source state (state topic); without it source and end-to-end lag are unknown. */
+  source?: SourceState;
 }
 
-/** Per-collection Kafka and apply lag, read from the broker and from the sink's offsets in PostgreSQL. */
+type Queryable = Pick<pg.Pool, 'query'>;
+
+/** Per-collection lag by stage, read from the broker and from the sink's offsets in PostgreSQL. */
 export async function measureLag(
   kafka: Kafka,
-  db: pg.Pool,
+  db: Queryable,
   groupId: string,
-  topics: Array<{ collection: string; topic: string }>,
+  targets: LagTarget[],
   now = Date.now(),
 ): Promise<CollectionLag[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const stored = await storedOffsets(db, groupId, topics.map((t) => t.topic));
-    const { rows } = await db.query<{ topic: string; applied: Date | null }>(
-      `SELECT topic, max(applied_cluster_time) AS applied FROM tidemark_sink_offsets WHERE group_id = $1 GROUP BY topic`,
-      [groupId],
-    );
-    const applied = new Map(rows.map((r) => [r.topic, r.applied]));
-    return await Promise.all(
-      topics.map(async ({ collection, topic }) => {
-        const ends = await retrying(() => admin.fetchTopicOffsets(topic));
-        let behind = 0;
-        for (const p of ends) {
-          const next = stored.find((s) => s.topic === topic && s.partition === p.partition)?.nextOffset ?? p.low;
-          behind += Math.max(0, Number(p.high) - Number(next));
-        }
-        const at = applied.get(topic) ?? null;
-        return {
-          collection,
-          topic,
-          recordsBehind: behind,
-          appliedClusterTime: at ? at.toISOString() : null,
-          applyLagMs: at ? Math.max(0, now - at.getTime()) : null,
-        };
-      }),
-    );
+    return await measureLagWith(admin, db, groupId, targets, () => now);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** measureLag on a connected admin client, for a sampler that keeps one open. */
+export async function measureLagWith(
+  admin: Admin,
+  db: Queryable,
+  groupId: string,
+  targets: LagTarget[],
+  clock: () => number,
+  memory?: CompletenessMemory,
+): Promise<CollectionLag[]> {
+  const positions = await readPositions(admin, db, groupId, targets.map((t) => t.topic));
+  const now = clock();
+  return targets.map(({ collection, topic, source }) =>
+    stageLags({
+      collection,
+      topic,
+      now,
+      phase: source?.phase ?? null,
+      sourceUpToMs: source ? sourceCaughtUpMs(source) : null,
+      partitions: positions.get(topic) ?? [],
+      memory,
+    }),
+  );
+}
+
+/**
+ * PostgreSQL's offsets are read before Kafka's end offsets: a record produced in
+ * between then counts as waiting, so the lag read is never less than the truth.
+ */
+async function readPositions(admin: Admin, db: Queryable, groupId: string, topics: string[]): Promise<Map<string, PartitionPosition[]>> {
+  const { rows } = await db.query<{ topic: string; partition: number; next_offset: string; applied: Date | null }>(
+    `SELECT topic, partition, next_offset, applied_cluster_time AS applied FROM tidemark_sink_offsets WHERE group_id = $1 AND topic = ANY($2)`,
+    [groupId, topics],
+  );
+  const stored = new Map(rows.map((r) => [`${r.topic}:${r.partition}`, r]));
+  const out = new Map<string, PartitionPosition[]>();
+  await Promise.all(
+    topics.map(async (topic) => {
+      const ends = await retrying(() => admin.fetchTopicOffsets(topic));
+      out.set(
+        topic,
+        ends.map((e) => {
+          const s = stored.get(`${topic}:${e.partition}`);
+          return {
+            partition: e.partition,
+            low: BigInt(e.low),
+            high: BigInt(e.high),
+            next: s ? BigInt(s.next_offset) : null,
+            appliedMs: s?.applied ? s.applied.getTime() : null,
+          };
+        }),
+      );
+    }),
+  );
+  return out;
 }
