@@ -12,6 +12,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./verify-command.js')).verifyCommand,
   lag: async () => (await import('./lag-command.js')).lagCommand,
   gate: async () => (await import('./gate-command.js')).gateCommand,
+  status: async () => (await import('./status-command.js')).statusCommand,
   demo: async () => (await import('./demo-command.js')).demoCommand,
   config: async () => (await import('./config-command.js')).configCommand,
 };

@@ -73,8 +73,8 @@ export const demoCommand: Command = {
     const waitFor = async (what: string, done: (rows: number) => Promise<boolean> | boolean) => {
       for (;;) {
         const s = await status();
-        const age = s.lag.applyLagMs === null ? 'none yet' : `${(s.lag.applyLagMs / 1000).toFixed(1)} s old`;
-        say(`${what}: ${s.rows} rows in PostgreSQL, ${s.lag.recordsBehind} Kafka records not yet applied, newest applied change ${age}`);
+        const age = s.lag.applyLagMs === null ? 'unknown (nothing applied yet)' : `${(s.lag.applyLagMs / 1000).toFixed(1)} s`;
+        say(`${what}: ${s.rows} rows in PostgreSQL, ${s.lag.recordsBehind} Kafka records not yet applied, apply lag ${age}`);
         if (await done(s.rows)) return;
         if (pipeline.error) throw new Error(`replication stopped: ${String(pipeline.error)}`);
         if (Date.now() - started > 180_000) throw new Error(`demo timed out waiting for ${what}`);

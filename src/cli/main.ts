@@ -10,8 +10,9 @@ Commands:
   sink     run the sink service: consume the topics and apply them to PostgreSQL (scale by adding processes)
   schema   apply or print the PostgreSQL target schema (schema apply [--dry-run], schema status)
   verify   compare MongoDB and PostgreSQL (exit 0 clean, 1 differences, 2 could not verify)
-  lag      per-collection lag: Kafka records behind and apply lag
+  lag      per-collection lag by stage (source, Kafka, apply, end-to-end), p50/p99 over a window
   gate     the cutover gate: exit 0 only when lag and verification allow reads to flip
+  status   the cutover status page, lag sampling and metrics (http://127.0.0.1:8088/)
   demo     bring up the local stack, seed Amanat-shaped data, replicate it and show it arriving
   config   print the effective configuration (redacted), or --defaults for a commented file
 
