@@ -82,7 +82,7 @@ export const STATUS_PAGE = String.raw`<!doctype html>
 
   // The worst end-to-end lag per bucket as a line, the gate bound dashed; unknown stretches break the line.
   function chart(series, bound, spanMs, now) {
-    var W = 260, H = 48, top = 4;
+    var W = 260, H = 52, top = 15;
     var max = bound * 1.5;
     series.forEach(function (p) { if (p[1] !== null && p[1] > max) max = p[1]; });
     var x = function (t) { return Math.max(0, W - ((now - t) / spanMs) * W); };
@@ -99,6 +99,11 @@ export const STATUS_PAGE = String.raw`<!doctype html>
       if (pts.length === 1) pts.push(pts[0]);
       if (pts.length) s.appendChild(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: '#0969da', 'stroke-width': 2, class: 'lag' }));
     });
+    var peak = null;
+    series.forEach(function (p) { if (p[1] !== null && (peak === null || p[1] > peak)) peak = p[1]; });
+    var label = svg('text', { x: 4, y: 11, 'font-size': 10, fill: '#656d76', class: 'peak' });
+    label.textContent = peak === null ? 'no samples' : 'peak ' + dur(peak);
+    s.appendChild(label);
     var title = svg('title', {});
     title.textContent = 'end-to-end lag, last ' + dur(spanMs) + '; dashed: the gate bound ' + dur(bound) + '; top: ' + dur(max);
     s.appendChild(title);
@@ -141,7 +146,7 @@ export const STATUS_PAGE = String.raw`<!doctype html>
     view.collections.forEach(function (c) {
       var tr = el('tr', { 'data-collection': c.collection });
       tr.appendChild(el('td', {}, c.collection));
-      tr.appendChild(el('td', { class: 'phase' }, c.phase === 'stream' ? 'streaming' : c.phase || 'not started'));
+      tr.appendChild(el('td', { class: 'phase' }, ({ stream: 'streaming', snapshot: 'snapshotting', stopped: 'stopped' })[c.phase] || 'not started'));
       tr.appendChild(lagCell(c.sourceLagMs, view.maxLagMs));
       tr.appendChild(el('td', {}, String(c.recordsBehind)));
       tr.appendChild(lagCell(c.applyLagMs, view.maxLagMs));
