@@ -25,5 +25,7 @@ CREATE TABLE IF NOT EXISTS tidemark_parked (
   retried_at       timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (target_table, id)
 );
-CREATE INDEX IF NOT EXISTS tidemark_parked_waiting_on ON tidemark_parked USING gin (waiting_on);
+-- fastupdate off: rows come and go constantly, and a long pending list would be
+-- scanned by every wake-up lookup.
+CREATE INDEX IF NOT EXISTS tidemark_parked_waiting_on ON tidemark_parked USING gin (waiting_on) WITH (fastupdate = off);
 CREATE INDEX IF NOT EXISTS tidemark_parked_retried_at ON tidemark_parked (retried_at);

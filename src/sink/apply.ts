@@ -57,6 +57,11 @@ export class Applier {
     return [...this.plans.keys()];
   }
 
+  /** The tables this applier writes whose rows (or child rows) may wait for rows of `table`. */
+  private referencing(table: string): string[] {
+    return [...this.graph.outgoing].filter(([, fks]) => fks.some((fk) => fk.parentTable === table)).map(([t]) => t);
+  }
+
   async apply(client: PoolClient, table: string, changes: Change[], out: ApplyOutcome = emptyOutcome()): Promise<ApplyOutcome> {
     const plan = this.plans.get(table);
     if (!plan) throw new Error(`no mapping writes table ${table}`);
@@ -113,7 +118,7 @@ export class Applier {
     out.deleted += written.deleted;
     // Children that waited for these rows can go in now, in this transaction.
     const arrived = ready.filter((c) => c.op === 'upsert').map((c) => c.row[plan.mapping.key.column]!);
-    const woken = await takeWaitingOn(client, this.tables, arrived);
+    const woken = await takeWaitingOn(client, this.referencing(plan.mapping.table), arrived);
     for (const [wokenTable, group] of groupBy(woken, (u) => u.table)) {
       await this.apply(client, wokenTable, group.map((u) => u.change), out);
     }

@@ -85,7 +85,7 @@ const RETURNING = `RETURNING target_table, change, reason, source_topic, source_
  * ids, once all they wait for is written.
  */
 export async function takeWaitingOn(client: PoolClient, tables: readonly string[], ids: readonly string[]): Promise<Unparked[]> {
-  if (ids.length === 0) return [];
+  if (ids.length === 0 || tables.length === 0) return [];
   const { rows } = await client.query<ParkedRow>(
     // Rows are locked in key order, as park() writes them: two transactions waking and
     // parking overlapping rows then wait for each other instead of deadlocking.
