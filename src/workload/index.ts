@@ -5,3 +5,12 @@ export type { Expectation, GeneratedDoc, HardCaseRates, Pools } from './model.js
 export { DEFAULT_RATES } from './model.js';
 export { generateWorkload, tally, WORKLOAD_COLLECTIONS } from './generate.js';
 export type { WorkloadOptions } from './generate.js';
+export { seedWorkload, nonEmptyCollections } from './seed.js';
+export { liveStateFrom, refreshLiveState } from './live-state.js';
+export type { LiveState } from './live-state.js';
+export { LIVE_KINDS, LivePlanner } from './live-plan.js';
+export type { LiveKind, LiveOp, LiveWrite, RejectedUpdate } from './live-plan.js';
+export { runLiveWorkload, startLiveWorkload } from './live.js';
+export type { LiveOptions, LiveRun, LiveStats } from './live.js';
+export { acceptedDocuments } from './expected.js';
+export type { AcceptedDocuments } from './expected.js';
