@@ -51,6 +51,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -442,53 +443,59 @@ class ChangeEventOplog implements Oplog {
         }
 
         OplogCursor cursor = new OplogCursor(cursorRegistry.generateCursorId(),
-            position -> aggregation.runStagesAsStream(
-                events(position, db, collFilter, updateLookup).stream()),
+            position -> aggregation.runStagesAsStream(events(position, db, collFilter, updateLookup)),
             start);
         cursorRegistry.add(cursor);
         return cursor;
     }
 
-    private List<Document> events(OplogPosition position, String db, String collFilter, boolean updateLookup) {
-        List<Document> snapshot;
+    /**
+     * The change events after `position`, lazily: the cursor takes one batch (Stream.limit),
+     * so a stream far behind costs a batch per getMore, not the whole oplog since its position.
+     */
+    private Stream<Document> events(OplogPosition position, String db, String collFilter, boolean updateLookup) {
+        List<Document> tail;
         synchronized (this) {
-            snapshot = new ArrayList<>(entries.values());
+            tail = new ArrayList<>(entries.tailMap(Long.parseUnsignedLong(position.toHexString(), 16), true).values());
+        }
+        return tail.stream()
+            .filter(e -> new OplogPosition((BsonTimestamp) e.get("ts")).isAfter(position))
+            .filter(e -> db.equals(e.get("db")) && (collFilter == null || collFilter.equals(e.get("coll"))))
+            .flatMap(e -> toEvents(e, db, collFilter, updateLookup).stream());
+    }
+
+    private List<Document> toEvents(Document e, String db, String collFilter, boolean updateLookup) {
+        BsonTimestamp ts = (BsonTimestamp) e.get("ts");
+        String op = (String) e.get("op");
+        String coll = (String) e.get("coll");
+        // Event tokens keep the library's format: its OplogCursor parses them to advance.
+        Document token = new Document("_data", Long.toHexString(ts.getValue()));
+        Document event = new Document(ID, token)
+            .append("operationType", op)
+            .append("clusterTime", ts)
+            .append("ns", new Document("db", db).append("coll", coll));
+        if (!op.equals("drop")) {
+            event.append("documentKey", new Document(ID, cloneValue(e.get("id"))));
+        }
+        switch (op) {
+            case "insert":
+            case "replace":
+                event.append("fullDocument", ((Document) e.get("doc")).cloneDeeply());
+                break;
+            case "update":
+                event.append("updateDescription", ((Document) e.get("updateDescription")).cloneDeeply());
+                if (updateLookup) {
+                    Document current = lookup(db + "." + coll, e.get("id"));
+                    event.append("fullDocument", current == null ? null : current.cloneDeeply());
+                }
+                break;
+            default:
+                break;
         }
         List<Document> events = new ArrayList<>();
-        for (Document e : snapshot) {
-            BsonTimestamp ts = (BsonTimestamp) e.get("ts");
-            if (!new OplogPosition(ts).isAfter(position)) continue;
-            if (!db.equals(e.get("db")) || (collFilter != null && !collFilter.equals(e.get("coll")))) continue;
-            String op = (String) e.get("op");
-            String coll = (String) e.get("coll");
-            // Event tokens keep the library's format: its OplogCursor parses them to advance.
-            Document token = new Document("_data", Long.toHexString(ts.getValue()));
-            Document event = new Document(ID, token)
-                .append("operationType", op)
-                .append("clusterTime", ts)
-                .append("ns", new Document("db", db).append("coll", coll));
-            if (!op.equals("drop")) {
-                event.append("documentKey", new Document(ID, cloneValue(e.get("id"))));
-            }
-            switch (op) {
-                case "insert":
-                case "replace":
-                    event.append("fullDocument", ((Document) e.get("doc")).cloneDeeply());
-                    break;
-                case "update":
-                    event.append("updateDescription", ((Document) e.get("updateDescription")).cloneDeeply());
-                    if (updateLookup) {
-                        Document current = lookup(db + "." + coll, e.get("id"));
-                        event.append("fullDocument", current == null ? null : current.cloneDeeply());
-                    }
-                    break;
-                default:
-                    break;
-            }
-            events.add(event);
-            if (op.equals("drop") && collFilter != null) {
-                events.add(new Document(ID, token).append("operationType", "invalidate").append("clusterTime", ts));
-            }
+        events.add(event);
+        if (op.equals("drop") && collFilter != null) {
+            events.add(new Document(ID, token).append("operationType", "invalidate").append("clusterTime", ts));
         }
         return events;
     }
