@@ -63,10 +63,15 @@ export class Applier {
   }
 
   async apply(client: PoolClient, table: string, changes: Change[], out: ApplyOutcome = emptyOutcome()): Promise<ApplyOutcome> {
+    await this.applyTable(client, table, changes, out, true);
+    return out;
+  }
+
+  /** `outermost`: changes woken inside another table's apply are checked with it. */
+  private async applyTable(client: PoolClient, table: string, changes: Change[], out: ApplyOutcome, outermost: boolean): Promise<void> {
     const plan = this.plans.get(table);
     if (!plan) throw new Error(`no mapping writes table ${table}`);
-    if (changes.length > 0) await this.applyIsolated(client, plan, changes, out);
-    return out;
+    if (changes.length > 0) await this.applyIsolated(client, plan, changes, out, outermost);
   }
 
   /**
@@ -75,14 +80,15 @@ export class Applier {
    * are rejected (or parked, for a foreign key). Other errors propagate: the batch
    * is retried, never turned into rejections.
    */
-  private async applyIsolated(client: PoolClient, plan: TablePlan, changes: Change[], out: ApplyOutcome): Promise<void> {
+  private async applyIsolated(client: PoolClient, plan: TablePlan, changes: Change[], out: ApplyOutcome, outermost: boolean): Promise<void> {
     const savepoint = `tm_apply_${++this.savepoints}`;
     await client.query(`SAVEPOINT ${savepoint}`);
     const attempt = emptyOutcome();
     try {
       await this.applySet(client, plan, changes, attempt);
-      // Deferred FKs are checked here, where a violation can still be isolated.
-      if (this.hasDeferred) await client.query('SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED');
+      // Deferred FKs are checked here, where a violation can still be isolated; only at the
+      // outermost level: inside it, the other member of a cycle may still be on its way.
+      if (this.hasDeferred && outermost) await client.query('SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED');
       await client.query(`RELEASE SAVEPOINT ${savepoint}`);
       merge(out, attempt);
     } catch (err) {
@@ -91,8 +97,8 @@ export class Applier {
       await client.query(`RELEASE SAVEPOINT ${savepoint}`);
       if (changes.length > 1) {
         const half = Math.ceil(changes.length / 2);
-        await this.applyIsolated(client, plan, changes.slice(0, half), out);
-        await this.applyIsolated(client, plan, changes.slice(half), out);
+        await this.applyIsolated(client, plan, changes.slice(0, half), out, outermost);
+        await this.applyIsolated(client, plan, changes.slice(half), out, outermost);
         return;
       }
       const change = changes[0]!;
@@ -120,7 +126,7 @@ export class Applier {
     const arrived = ready.filter((c) => c.op === 'upsert').map((c) => c.row[plan.mapping.key.column]!);
     const woken = await takeWaitingOn(client, this.referencing(plan.mapping.table), arrived);
     for (const [wokenTable, group] of groupBy(woken, (u) => u.table)) {
-      await this.apply(client, wokenTable, group.map((u) => u.change), out);
+      await this.applyTable(client, wokenTable, group.map((u) => u.change), out, false);
     }
   }
 
