@@ -107,6 +107,15 @@ export async function windowStats(db: Queryable, groupId: string, fromMs: number
   );
 }
 
+/** The oldest sample at or after `fromMs` (any collection), or null. */
+export async function firstSampleMs(db: Queryable, groupId: string, fromMs: number): Promise<number | null> {
+  const { rows } = await db.query<{ ms: number | null }>(
+    `SELECT ${ms('min(sampled_at)')} AS ms FROM tidemark_lag_samples WHERE group_id = $1 AND sampled_at >= to_timestamp($2::double precision / 1000)`,
+    [groupId, fromMs],
+  );
+  return rows[0]?.ms === null || rows[0]?.ms === undefined ? null : Number(rows[0].ms);
+}
+
 /** End-to-end lag over [fromMs, toMs] in at most `points` buckets (worst per bucket; null: unknown). */
 export async function lagSeries(
   db: Queryable,

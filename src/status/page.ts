@@ -43,7 +43,7 @@ export const STATUS_PAGE = String.raw`<!doctype html>
 <table id="collections">
   <thead><tr>
     <th>Collection</th><th>Source</th><th>Source lag</th><th>Kafka records</th><th>Apply lag</th>
-    <th>End-to-end</th><th>p50 / p99 (window)</th><th>Parked</th><th>Rejected</th><th>End-to-end, last 10 minutes</th>
+    <th>End-to-end</th><th>p50 / p99 (window)</th><th>Parked</th><th>Rejected</th><th id="chart-head">End-to-end lag chart</th>
   </tr></thead>
   <tbody></tbody>
 </table>
@@ -83,8 +83,8 @@ export const STATUS_PAGE = String.raw`<!doctype html>
   // The worst end-to-end lag per bucket as a line, the gate bound dashed; unknown stretches break the line.
   function chart(series, bound, spanMs, now) {
     var W = 260, H = 52, top = 15;
-    var max = bound * 1.5;
-    series.forEach(function (p) { if (p[1] !== null && p[1] > max) max = p[1]; });
+    var max = bound * 1.15;
+    series.forEach(function (p) { if (p[1] !== null && p[1] * 1.1 > max) max = p[1] * 1.1; });
     var x = function (t) { return Math.max(0, W - ((now - t) / spanMs) * W); };
     var y = function (v) { return H - (v / max) * (H - top); };
     var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, class: 'chart', role: 'img' });
@@ -175,6 +175,7 @@ export const STATUS_PAGE = String.raw`<!doctype html>
       document.getElementById('updated').textContent = 'sampled ' + new Date(view.sampledAt).toLocaleTimeString() + ', refreshing every ' + dur(view.sampleIntervalMs);
       renderGate(view.gate);
       renderVerification(view.verification);
+      document.getElementById('chart-head').textContent = 'End-to-end, last ' + dur(view.chartMs);
       renderRows(view);
     }).catch(function (err) {
       document.getElementById('error').textContent = 'Cannot refresh: ' + err.message + ' (showing the last data received)';

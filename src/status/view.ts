@@ -1,13 +1,13 @@
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { evaluateGate, type GateResult } from '../lag/gate.js';
-import { lagSeries, windowStats, type Spread } from '../lag/samples.js';
+import { firstSampleMs, lagSeries, windowStats, type Spread } from '../lag/samples.js';
 import type { LagSample } from '../lag/sampler.js';
 import { latestVerification, type LatestVerification } from '../lag/verification.js';
 import { deadLetterTopicFor } from '../ops/kafka.js';
 import { retrying } from '../ops/retry.js';
 
-/** The chart shows the last ten minutes of end-to-end lag. */
+/** The chart shows the last ten minutes of end-to-end lag, or as much as has been sampled. */
 export const CHART_MS = 10 * 60_000;
 const CHART_POINTS = 120;
 
@@ -37,6 +37,7 @@ export interface StatusView {
   sampleIntervalMs: number;
   maxLagMs: number;
   windowMs: number;
+  /** How far back the chart reaches: CHART_MS, less while the samples are younger. */
   chartMs: number;
   collections: CollectionView[];
   verification: LatestVerification;
@@ -59,9 +60,10 @@ export interface ViewDeps {
 export async function buildStatusView(deps: ViewDeps, sample: LagSample, now: number): Promise<StatusView> {
   const { db, groupId } = deps;
   const collections = sample.lags.map((l) => l.collection);
+  const chartFrom = Math.min(now - 10_000, Math.max(now - CHART_MS, (await firstSampleMs(db, groupId, now - CHART_MS)) ?? now));
   const [stats, series, verification, parked, rejected] = await Promise.all([
     windowStats(db, groupId, now - deps.windowMs, now, deps.maxLagMs),
-    lagSeries(db, groupId, now - CHART_MS, now, CHART_POINTS),
+    lagSeries(db, groupId, chartFrom, now, CHART_POINTS),
     latestVerification(db),
     parkedByTopic(db, deps.parkedMaxAgeMs),
     deadLettered(deps.admin, sample.lags.map((l) => l.topic)),
@@ -73,7 +75,7 @@ export async function buildStatusView(deps: ViewDeps, sample: LagSample, now: nu
     sampleIntervalMs: deps.sampleIntervalMs,
     maxLagMs: deps.maxLagMs,
     windowMs: deps.windowMs,
-    chartMs: CHART_MS,
+    chartMs: now - chartFrom,
     collections: sample.lags.map((l) => ({
       collection: l.collection,
       topic: l.topic,
