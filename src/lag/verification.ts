@@ -35,7 +35,7 @@ export async function latestVerification(db: Queryable): Promise<LatestVerificat
       report: unknown;
     }>(
       `SELECT id::text, started_at, finished_at, clean, could_not_verify, report FROM tidemark_verifications
-       WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1`,
+       WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1`,
     );
     const r = rows[0];
     if (!r) return null;

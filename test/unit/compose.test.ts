@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/ops/config.js';
 import { SCHEMA } from '../../src/ops/config-schema.js';
+import { COMMANDS } from '../../src/cli/commands.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -35,9 +36,9 @@ const svc = (name: string): Service => {
   return s;
 };
 
-const EXPECTED_SERVICES = ['mongo', 'kafka', 'registry', 'postgres', 'schema', 'source', 'sink', 'verifier'];
-const TIDEMARK_SERVICES = ['schema', 'source', 'sink', 'verifier'];
-const CLI_COMMANDS = ['source', 'sink', 'verify', 'lag', 'gate', 'schema', 'demo', 'config'];
+const EXPECTED_SERVICES = ['mongo', 'kafka', 'registry', 'postgres', 'schema', 'source', 'sink', 'status', 'verifier'];
+const TIDEMARK_SERVICES = ['schema', 'source', 'sink', 'status', 'verifier'];
+const CLI_COMMANDS = Object.keys(COMMANDS);
 
 function envOf(s: Service): Record<string, string> {
   const out: Record<string, string> = {};
