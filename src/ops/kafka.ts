@@ -96,7 +96,12 @@ export async function ensureCollectionTopics(kafka: Kafka, config: Config, colle
         topic: sourceStateTopic(config),
         numPartitions: 1,
         replicationFactor,
-        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        // Heartbeats write a record per collection every source.heartbeatIntervalMs; short
+        // segments let compaction keep the topic (read in full at every start) small.
+        configEntries: [
+          { name: 'cleanup.policy', value: 'compact' },
+          { name: 'segment.ms', value: '600000' },
+        ],
       },
     ]);
   } finally {
