@@ -10,8 +10,12 @@ import type { Random } from './random.js';
 const ITEMS = ['phone', 'laptop', 'camera', 'watch', 'bicycle', 'translation', 'logo design', 'game items'];
 const MINUTE = 60_000;
 
-export function newId(rng: Random): ObjectId {
-  return new ObjectId(rng.hex(12));
+/**
+ * An ObjectId as MongoDB makes it, creation second first: seeded random bytes after
+ * it, so two live runs (same seed, other seconds) never make the same id.
+ */
+export function newId(rng: Random, now: Date): ObjectId {
+  return new ObjectId(Math.floor(now.getTime() / 1000).toString(16).padStart(8, '0') + rng.hex(8));
 }
 
 export function requestDoc(rng: Random, id: ObjectId, buyerId: ObjectId, categoryId: ObjectId | undefined, now: Date): Record<string, unknown> {
@@ -68,7 +72,7 @@ export function paymentDoc(rng: Random, payment: PaymentEntity, request: Request
 /** The escrow movement a payment's completion or refund appends (the ledger is append-only). */
 export function ledgerDoc(rng: Random, payment: PaymentEntity, entryType: 'escrow_deposit' | 'refund', now: Date): Record<string, unknown> {
   return {
-    _id: newId(rng),
+    _id: newId(rng, now),
     entryType,
     amount: payment.amount,
     currency: payment.currency,
@@ -83,7 +87,7 @@ export function ledgerDoc(rng: Random, payment: PaymentEntity, entryType: 'escro
 
 export function notificationDoc(rng: Random, userId: ObjectId, type: 'offer_received' | 'offer_accepted', requestId: ObjectId, now: Date): Record<string, unknown> {
   return {
-    _id: newId(rng),
+    _id: newId(rng, now),
     userId,
     type,
     title: type === 'offer_received' ? 'New offer on your request' : 'Your offer was accepted',
@@ -99,7 +103,7 @@ export function notificationDoc(rng: Random, userId: ObjectId, type: 'offer_rece
 
 export function tempVerificationDoc(rng: Random, now: Date): Record<string, unknown> {
   return {
-    _id: newId(rng),
+    _id: newId(rng, now),
     email: `new${rng.hex(4)}@example.com`,
     codeHash: rng.hex(32),
     purpose: 'email',
@@ -111,5 +115,5 @@ export function tempVerificationDoc(rng: Random, now: Date): Record<string, unkn
 }
 
 export function chatMessage(rng: Random, senderId: unknown, now: Date): Record<string, unknown> {
-  return { _id: newId(rng), senderId, content: `Live message ${rng.hex(4)}`, messageType: 'text', createdAt: now };
+  return { _id: newId(rng, now), senderId, content: `Live message ${rng.hex(4)}`, messageType: 'text', createdAt: now };
 }

@@ -62,7 +62,11 @@ export interface RejectedUpdate {
 
 export interface LiveOp {
   kind: LiveKind;
-  /** Documents it changes: operations sharing a key run in plan order, others concurrently. */
+  /**
+   * Every document it writes (`collection:hex _id`, inserts included): operations
+   * sharing a key run in plan order, so nothing touches a document before the
+   * operation creating it has run; others run concurrently.
+   */
   keys: string[];
   /**
    * Run one after another (parents before children); the writes of one step are
@@ -73,7 +77,7 @@ export interface LiveOp {
   rejected?: RejectedUpdate;
 }
 
-/** The live PRNG's seed: far from the generator's stream for the same seed, so new ids never repeat seeded ones. */
+/** The live PRNG's seed: another stream than the generator's for the same seed. */
 const liveSeed = (seed: number) => (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + 0x632be5ab) >>> 0;
 
 export class LivePlanner {
@@ -133,7 +137,7 @@ export class LivePlanner {
     }]];
     payment.status = to;
     steps.push(...this.ledgerFor(payment, to, now));
-    return { kind: 'payment-transition', keys: [paymentKey(payment)], steps };
+    return liveOp('payment-transition', steps);
   }
 
   /** CR-13: the provider's webhook delivered more than once, at once, plus a metadata update in parallel. */
@@ -154,7 +158,7 @@ export class LivePlanner {
       { op: 'updateOne', collection: 'payments', filter: { _id: payment.id }, update: { $set: { 'metadata.lastWebhookAt': now }, $inc: { 'metadata.webhookCount': 1 } } },
     ];
     payment.status = to;
-    return { kind: 'webhook-race', keys: [paymentKey(payment)], steps: [race, ...this.ledgerFor(payment, to, now)] };
+    return liveOp('webhook-race', [race, ...this.ledgerFor(payment, to, now)]);
   }
 
   private ledgerFor(payment: PaymentEntity, status: string, now: Date): LiveWrite[][] {
@@ -168,12 +172,11 @@ export class LivePlanner {
     if (this.state.payments.length === 0) return undefined;
     const index = this.rng.int(0, this.state.payments.length - 1);
     const [payment] = this.state.payments.splice(index, 1); // left alone from now on
-    return {
-      kind: 'null-amount',
-      keys: [paymentKey(payment!)],
-      steps: [[{ op: 'updateOne', collection: 'payments', filter: { _id: payment!.id }, update: { $set: { amount: null, updatedAt: this.now() } } }]],
-      rejected: { collection: 'payments', id: payment!.id, reason: 'NULL payment amount (CR-4)', before: payment!.amountText },
-    };
+    return liveOp(
+      'null-amount',
+      [[{ op: 'updateOne', collection: 'payments', filter: { _id: payment!.id }, update: { $set: { amount: null, updatedAt: this.now() } } }]],
+      { collection: 'payments', id: payment!.id, reason: 'NULL payment amount (CR-4)', before: payment!.amountText },
+    );
   }
 
   // ------------------------------------------------------------------ purchase requests and offers
@@ -185,7 +188,7 @@ export class LivePlanner {
     const pending = request.offers.filter((o) => o.status === 'pending');
     const choices = REQUEST_NEXT[request.status]!.filter((s) => s !== 'offer_accepted' || pending.length > 0);
     const to = this.rng.pick(choices);
-    if (to === 'offer_accepted') return { kind: 'request-transition', keys: [requestKey(request)], steps: this.acceptOffer(request) };
+    if (to === 'offer_accepted') return liveOp('request-transition', this.acceptOffer(request));
     const now = this.now();
     const extra: Record<string, unknown> =
       to === 'paid' ? { escrowState: 'funded' }
@@ -194,11 +197,9 @@ export class LivePlanner {
       : {};
     const from = request.status;
     request.status = to;
-    return {
-      kind: 'request-transition',
-      keys: [requestKey(request)],
-      steps: [[{ op: 'updateOne', collection: 'purchaseRequests', guard: true, filter: { _id: request.id, status: from }, update: { $set: { status: to, updatedAt: now, ...extra } } }]],
-    };
+    return liveOp('request-transition', [[
+      { op: 'updateOne', collection: 'purchaseRequests', guard: true, filter: { _id: request.id, status: from }, update: { $set: { status: to, updatedAt: now, ...extra } } },
+    ]]);
   }
 
   /**
@@ -219,7 +220,7 @@ export class LivePlanner {
       update: { $set: { status: o === offer ? 'accepted' : 'rejected', updatedAt: now } },
     }));
     const payment: PaymentEntity = {
-      id: newId(this.rng), status: 'pending', purchaseRequestId: request.id, amount: Decimal128.fromString(offer.amountText),
+      id: newId(this.rng, now), status: 'pending', purchaseRequestId: request.id, amount: Decimal128.fromString(offer.amountText),
       amountText: offer.amountText, currency: offer.currency,
     };
     const inserts: LiveWrite[] = [
@@ -242,11 +243,9 @@ export class LivePlanner {
     const [request, offer] = this.rng.pick(candidates);
     const to = this.rng.pick(['withdrawn', 'expired']);
     offer.status = to;
-    return {
-      kind: 'offer-transition',
-      keys: [requestKey(request)],
-      steps: [[{ op: 'updateOne', collection: 'sellerOffers', guard: true, filter: { _id: offer.id, status: 'pending' }, update: { $set: { status: to, updatedAt: this.now() } } }]],
-    };
+    return liveOp('offer-transition', [[
+      { op: 'updateOne', collection: 'sellerOffers', guard: true, filter: { _id: offer.id, status: 'pending' }, update: { $set: { status: to, updatedAt: this.now() } } },
+    ]]);
   }
 
   /** A new purchase request, then its offers, then (mostly at once) the accepted offer's payment: parents first. */
@@ -254,11 +253,11 @@ export class LivePlanner {
     const now = this.now();
     const sellers = this.state.sellers.length > 0 ? this.state.sellers : this.state.users;
     const request: RequestEntity = {
-      id: newId(this.rng), status: 'open', buyerId: this.rng.pick(this.state.users), offers: [], selectedOfferId: undefined, deletable: true,
+      id: newId(this.rng, now), status: 'open', buyerId: this.rng.pick(this.state.users), offers: [], selectedOfferId: undefined, deletable: true,
     };
     const category = this.state.categories.length > 0 ? this.rng.pick(this.state.categories) : undefined;
     const offers: OfferEntity[] = Array.from({ length: this.rng.int(1, 3) }, () => ({
-      id: newId(this.rng), status: 'pending', sellerId: this.rng.pick(sellers),
+      id: newId(this.rng, now), status: 'pending', sellerId: this.rng.pick(sellers),
       amountText: decimalText(this.rng, 5, 5000, 2), currency: this.rng.pick(['USDT', 'USDC']),
     }));
     const steps: LiveWrite[][] = [
@@ -269,7 +268,7 @@ export class LivePlanner {
     request.offers = offers;
     this.state.requests.push(request);
     if (this.rng.chance(0.6)) steps.push(...this.acceptOffer(request));
-    return { kind: 'insert-deal', keys: [requestKey(request)], steps };
+    return liveOp('insert-deal', steps);
   }
 
   /**
@@ -281,14 +280,10 @@ export class LivePlanner {
     if (deletable.length === 0) return undefined;
     const request = this.rng.pick(deletable);
     this.state.requests.splice(this.state.requests.indexOf(request), 1);
-    return {
-      kind: 'delete-cascade',
-      keys: [requestKey(request)],
-      steps: [
-        [{ op: 'deleteOne', collection: 'purchaseRequests', filter: { _id: request.id } }],
-        request.offers.map((o) => ({ op: 'deleteOne', collection: 'sellerOffers', filter: { _id: o.id } })),
-      ],
-    };
+    return liveOp('delete-cascade', [
+      [{ op: 'deleteOne', collection: 'purchaseRequests', filter: { _id: request.id } }],
+      request.offers.map((o) => ({ op: 'deleteOne', collection: 'sellerOffers', filter: { _id: o.id } })),
+    ]);
   }
 
   // ------------------------------------------------------------------ leaves and chats
@@ -302,7 +297,7 @@ export class LivePlanner {
   private insertRegistration(): LiveOp {
     const doc = tempVerificationDoc(this.rng, this.now());
     this.state.tempVerifications.push(doc._id as ObjectId);
-    return { kind: 'insert-registration', keys: [`tempVerifications:${String(doc._id)}`], steps: [[{ op: 'insertOne', collection: 'tempVerifications', doc }]] };
+    return liveOp('insert-registration', [[{ op: 'insertOne', collection: 'tempVerifications', doc }]]);
   }
 
   /** A read notification cleaned up, or a verification code used or expired: nothing refers to either. */
@@ -313,7 +308,7 @@ export class LivePlanner {
     if (available.length === 0) return undefined;
     const [collection, ids] = this.rng.pick(available);
     const [id] = ids.splice(this.rng.int(0, ids.length - 1), 1);
-    return { kind: 'delete-leaf', keys: [`${collection}:${id!.toHexString()}`], steps: [[{ op: 'deleteOne', collection, filter: { _id: id } }]] };
+    return liveOp('delete-leaf', [[{ op: 'deleteOne', collection, filter: { _id: id } }]]);
   }
 
   /** ChatService.addMessage: one message appended with $push. */
@@ -322,14 +317,13 @@ export class LivePlanner {
     const chat = this.rng.pick(this.state.chats);
     const now = this.now();
     const message = chatMessage(this.rng, this.rng.pick(chat.participants), now);
-    return {
-      kind: 'chat-message',
-      keys: [`chats:${chat.id.toHexString()}`],
-      steps: [[{ op: 'updateOne', collection: 'chats', filter: { _id: chat.id }, update: { $push: { messages: message }, $set: { lastMessageAt: now, updatedAt: now } } }]],
-    };
+    return liveOp('chat-message', [[
+      { op: 'updateOne', collection: 'chats', filter: { _id: chat.id }, update: { $push: { messages: message }, $set: { lastMessageAt: now, updatedAt: now } } },
+    ]]);
   }
 }
 
-const paymentKey = (p: PaymentEntity) => `payments:${p.id.toHexString()}`;
-/** A request and its offers change together: one key. */
-const requestKey = (r: RequestEntity) => `purchaseRequests:${r.id.toHexString()}`;
+function liveOp(kind: LiveKind, steps: LiveWrite[][], rejected?: RejectedUpdate): LiveOp {
+  const keys = new Set(steps.flat().map((w) => `${w.collection}:${String(w.op === 'insertOne' ? w.doc._id : w.filter._id)}`));
+  return { kind, keys: [...keys], steps, ...(rejected ? { rejected } : {}) };
+}
