@@ -75,6 +75,12 @@ describe('lag stages and the cutover gate', () => {
     expect(c.endToEndLagMs).toBeLessThan(5_000);
     expect(c.window.samples).toBeGreaterThan(3);
     expect(c.window.endToEndLagMs.p99).toBeGreaterThanOrEqual(c.window.endToEndLagMs.p50);
+
+    const text = await run(lagCommand, ['--config', configFile, '--window', '1m']);
+    expect(text.code).toBe(0);
+    const [header, row] = text.out.split('\n');
+    expect(header).toMatch(/^collection\s+source\s+source lag\s+kafka records\s+apply lag\s+end-to-end\s+end-to-end p50 \/ p99 \(1 m 0 s\)$/);
+    expect(row).toMatch(/^payments\s+stream\s+\S+ m?s\s+0\s+0 ms\s+\S+ m?s\s+\S+ m?s \/ \S+ m?s$/);
   }, 60_000);
 
   it('gate: closed without a verification, cannot tell for a window the samples do not cover, closed on differences or over the bound, open otherwise', async () => {
