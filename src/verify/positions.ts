@@ -1,0 +1,113 @@
+// Has the sink's applied position passed the moment a difference was observed?
+//
+// Per partition of the collection's topic, either the sink applied a record of a
+// later cluster second (applied_cluster_time is stored in whole seconds), or it has
+// consumed up to the partition's end offset read after the source had read past that
+// moment. "The source had read past it" comes from the source's own evidence: a later
+// record applied on any partition, or its state (position / heartbeat) on the state
+// topic. Partitions with no traffic advance only by the second rule, which is why the
+// source's heartbeats matter (an idle collection would otherwise never pass).
+
+import type { Admin, Kafka } from 'kafkajs';
+import { retrying } from '../ops/retry.js';
+import { compareClusterTime, type ClusterTime } from '../source/position.js';
+import { loadSourceStates, stateKey, type SourceState } from '../source/index.js';
+import type { Queryable } from './mirror.js';
+
+interface PartitionView {
+  partition: number;
+  next: bigint;
+  end: bigint;
+  /** Whole seconds of the newest applied cluster time; null when nothing was applied. */
+  appliedSeconds: number | null;
+}
+
+export interface TopicView {
+  collection: string;
+  topic: string;
+  partitions: PartitionView[];
+  /** The source has produced every change up to here (exclusive when from applied seconds). */
+  sourceUpTo: ClusterTime | null;
+  sourcePhase: string | null;
+}
+
+export interface Positions {
+  passed(collection: string, at: ClusterTime): boolean;
+  view(collection: string): TopicView;
+}
+
+export class PositionReader {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly db: Queryable,
+    private readonly groupId: string,
+    private readonly stateTopic: string,
+    private readonly database: string,
+  ) {}
+
+  /**
+   * One consistent look: the source state first (when asked), then the sink's stored
+   * offsets, then Kafka's end offsets, so an end offset is never older than the
+   * evidence that the source had passed a moment.
+   */
+  async read(targets: Array<{ collection: string; topic: string }>, withSourceState: boolean): Promise<Positions> {
+    const states = withSourceState ? await loadSourceStates(this.kafka, this.stateTopic) : new Map<string, SourceState>();
+    const { rows } = await this.db.query<{ topic: string; partition: number; next_offset: string; applied: string | null }>(
+      `SELECT topic, partition, next_offset::text, floor(extract(epoch FROM applied_cluster_time))::text AS applied
+       FROM tidemark_sink_offsets WHERE group_id = $1 AND topic = ANY($2)`,
+      [this.groupId, targets.map((t) => t.topic)],
+    );
+    const stored = new Map(rows.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    const views = new Map<string, TopicView>();
+    try {
+      for (const { collection, topic } of targets) {
+        const ends = await retrying(() => admin.fetchTopicOffsets(topic));
+        const partitions = ends.map((e) => {
+          const s = stored.get(`${topic}\u0000${e.partition}`);
+          return {
+            partition: e.partition,
+            next: s ? BigInt(s.next_offset) : BigInt(e.low),
+            end: BigInt(e.high),
+            appliedSeconds: s?.applied ? Number(s.applied) : null,
+          };
+        });
+        const state = states.get(stateKey(this.database, collection));
+        views.set(collection, { collection, topic, partitions, sourceUpTo: sourceUpTo(state, partitions), sourcePhase: state?.phase ?? null });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    return {
+      view: (collection) => views.get(collection)!,
+      passed: (collection, at) => passed(views.get(collection)!, at),
+    };
+  }
+}
+
+function sourceUpTo(state: SourceState | undefined, partitions: PartitionView[]): ClusterTime | null {
+  let best: ClusterTime | null = null;
+  const consider = (t: ClusterTime | undefined | null) => {
+    if (t && (!best || compareClusterTime(t, best) > 0)) best = t;
+  };
+  if (state?.phase === 'stream') {
+    consider(state.clusterTime);
+    consider(state.observed);
+  }
+  // A record of cluster second s was produced: every change before second s was too.
+  for (const p of partitions) if (p.appliedSeconds !== null) consider({ t: p.appliedSeconds - 1, i: 0xffffffff });
+  return best;
+}
+
+export function passed(view: TopicView, at: ClusterTime): boolean {
+  const sourcePassed = view.sourceUpTo !== null && compareClusterTime(view.sourceUpTo, at) >= 0;
+  return view.partitions.every(
+    (p) => (p.appliedSeconds !== null && p.appliedSeconds > at.t) || (sourcePassed && p.next >= p.end),
+  );
+}
+
+/** Kafka records the sink has not applied yet. */
+export function recordsBehind(view: TopicView): number {
+  return view.partitions.reduce((n, p) => n + Math.max(0, Number(p.end - p.next)), 0);
+}

@@ -1,0 +1,50 @@
+// The connections of one verification run. PostgreSQL is one dedicated connection
+// (the temp tables live in its session) with times printed in UTC and a statement
+// timeout, so a stuck query ends the run as "could not verify" instead of hanging.
+
+import type { Kafka } from 'kafkajs';
+import type { Db, MongoClient } from 'mongodb';
+import pg from 'pg';
+import { AvroDecoder, createRegistry, envelopeType, type ChangeEnvelope } from '../envelope/index.js';
+import type { Config } from '../ops/config.js';
+import { createKafka } from '../ops/kafka.js';
+import type { Logger } from '../ops/logger.js';
+import { createMongoClient } from '../ops/mongo.js';
+
+export interface VerifySession {
+  db: pg.Client;
+  mongoClient: MongoClient;
+  mongo: Db;
+  kafka: Kafka;
+  decoder: AvroDecoder<ChangeEnvelope>;
+  close(): Promise<void>;
+}
+
+export async function openSession(config: Config, log: Logger): Promise<VerifySession> {
+  const db = new pg.Client({
+    connectionString: config.postgres.url,
+    options: `-c search_path=${config.postgres.schema} -c TimeZone=UTC -c statement_timeout=${config.verify.statementTimeoutMs}`,
+    application_name: 'tidemark-verify',
+    connectionTimeoutMillis: 10_000,
+  });
+  // A dropped connection fails the query in flight; the event itself must not crash the process.
+  db.on('error', (err) => log.warn({ err }, 'PostgreSQL connection failed'));
+  await db.connect();
+  const mongoClient = createMongoClient(config.mongo.url);
+  try {
+    await mongoClient.connect();
+  } catch (err) {
+    await db.end().catch(() => undefined);
+    throw err;
+  }
+  return {
+    db,
+    mongoClient,
+    mongo: mongoClient.db(config.mongo.database),
+    kafka: createKafka(config, log, '-verify'),
+    decoder: new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType),
+    async close() {
+      await Promise.allSettled([db.end(), mongoClient.close()]);
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// Lag-aware settlement (DESIGN decision 10). A key that differed counts as a
+// difference only if it still differs after the sink's applied position has passed
+// the cluster time it was observed at, and MongoDB still holds the same version of
+// it; a key whose document changed meanwhile is observed again. What has not passed
+// by --settle-timeout is "in flight": neither equal nor different yet.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Db } from 'mongodb';
+import type { Logger } from '../ops/logger.js';
+import { classify, parkedEntries, type Candidate } from './classify.js';
+import { readDeadLetters, type DeadLetter } from './dead-letters.js';
+import type { DocumentComparer } from './documents.js';
+import type { Queryable } from './mirror.js';
+import type { ClusterClock } from './observe.js';
+import type { PositionReader, Positions } from './positions.js';
+import type { KeyReport, ParkedKey, Rejection } from './report.js';
+import type { AvroDecoder, ChangeEnvelope } from '../envelope/index.js';
+import type { Kafka } from 'kafkajs';
+import { deadLetterTopicFor } from '../ops/kafka.js';
+
+export interface Settled {
+  differences: KeyReport[];
+  inFlight: KeyReport[];
+  parked: ParkedKey[];
+  rejected: Rejection[];
+  resolved: number;
+}
+
+export interface SettleContext {
+  comparers: ReadonlyMap<string, DocumentComparer>;
+  topics: ReadonlyMap<string, string>;
+  mongo: Db;
+  db: Queryable;
+  kafka: Kafka;
+  decoder: AvroDecoder<ChangeEnvelope>;
+  positions: PositionReader;
+  clock: ClusterClock;
+  chunkSize: number;
+  settleTimeoutMs: number;
+  parkedMaxAgeMs: number;
+  log: Logger;
+  pollMs?: number;
+}
+
+export const emptySettled = (): Settled => ({ differences: [], inFlight: [], parked: [], rejected: [], resolved: 0 });
+
+/** Settles every candidate; returns the outcome per collection and the last positions seen. */
+export async function settle(ctx: SettleContext, candidates: Candidate[]): Promise<{ outcomes: Map<string, Settled>; positions: Positions }> {
+  const outcomes = new Map<string, Settled>([...ctx.comparers.keys()].map((c) => [c, emptySettled()]));
+  const pending = new Map<string, Map<string, Candidate>>();
+  for (const c of candidates) {
+    if (!pending.has(c.collection)) pending.set(c.collection, new Map());
+    pending.get(c.collection)!.set(c.key, c);
+  }
+  const targets = [...ctx.topics].map(([collection, topic]) => ({ collection, topic }));
+  const deadline = Date.now() + ctx.settleTimeoutMs;
+  let positions = await ctx.positions.read(targets, true);
+  for (let round = 1; ; round++) {
+    const waiting = [...pending.values()].reduce((n, m) => n + m.size, 0);
+    if (waiting === 0) break;
+    const due = dueCandidates(pending, positions);
+    ctx.log.debug({ round, waiting, due: due.length }, 'settling differences');
+    if (due.length === 0) {
+      if (Date.now() >= deadline) break;
+      await sleep(ctx.pollMs ?? 500);
+      positions = await ctx.positions.read(targets, true);
+      continue;
+    }
+    const again: Candidate[] = [];
+    for (const [collection, group] of groupBy(due, (c) => c.collection)) {
+      for (let i = 0; i < group.length; i += ctx.chunkSize) {
+        again.push(...(await recheck(ctx, group.slice(i, i + ctx.chunkSize), pending.get(collection)!, outcomes.get(collection)!)));
+      }
+    }
+    // Documents that changed meanwhile wait for the sink again, from a reading taken after their new observation.
+    if (again.length > 0) {
+      const at = await ctx.clock.now();
+      for (const c of again) pending.get(c.collection)!.set(c.key, { ...c, observedAt: at });
+    }
+    if (Date.now() >= deadline) break;
+    positions = await ctx.positions.read(targets, true);
+  }
+  for (const [collection, left] of pending) {
+    for (const c of left.values()) outcomes.get(collection)!.inFlight.push({ collection, table: c.table, key: c.key, id: c.idText, problems: c.problems });
+  }
+  return { outcomes, positions };
+}
+
+function dueCandidates(pending: Map<string, Map<string, Candidate>>, positions: Positions): Candidate[] {
+  const due: Candidate[] = [];
+  for (const [collection, left] of pending) {
+    for (const c of left.values()) if (positions.passed(collection, c.observedAt)) due.push(c);
+  }
+  return due;
+}
+
+/**
+ * Observes the keys again (MongoDB first, then PostgreSQL in one snapshot). Equal:
+ * resolved. Same MongoDB version and still different: settled for good. Another
+ * version: observed anew, to wait for the sink again.
+ */
+async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<string, Candidate>, out: Settled): Promise<Candidate[]> {
+  const collection = group[0]!.collection;
+  const comparer = ctx.comparers.get(collection)!;
+  const ids = group.filter((c) => c.id !== undefined).map((c) => c.id);
+  const docs = ids.length === 0 ? [] : await ctx.mongo.collection(collection).find({ _id: { $in: ids as never[] } }).toArray();
+  const observations = await comparer.compare(docs, group.map((c) => ({ key: c.key, id: c.id, idText: c.idText })));
+  const final: Candidate[] = [];
+  const again: Candidate[] = [];
+  for (const o of observations) {
+    const before = pending.get(o.key);
+    if (!before) continue; // a document whose _id maps to a key not asked about cannot happen; be safe
+    if (o.problems.length === 0) {
+      pending.delete(o.key);
+      out.resolved += 1;
+    } else if (o.fingerprint === before.fingerprint) {
+      pending.delete(o.key);
+      final.push({ ...before, problems: o.problems });
+    } else {
+      again.push({ ...before, ...o });
+    }
+  }
+  if (final.length === 0) return again;
+  const table = comparer.tables.mapping.table;
+  const letters = await deadLettersOf(ctx, collection, final);
+  const parked = await parkedEntries(ctx.db, table, final.map((c) => c.key), ctx.parkedMaxAgeMs);
+  for (const c of final) {
+    const outcome = classify(c, c.idText === null ? undefined : letters.get(c.idText), parked.get(c.key), ctx.parkedMaxAgeMs);
+    if (outcome.status === 'difference') out.differences.push(outcome.report);
+    else if (outcome.status === 'parked') out.parked.push(outcome.parked);
+    else out.rejected.push(outcome.rejection);
+  }
+  return again;
+}
+
+/** Read after the position passed: the sink sends dead letters before it commits the offsets that pass them. */
+async function deadLettersOf(ctx: SettleContext, collection: string, keys: Candidate[]): Promise<Map<string, DeadLetter>> {
+  const wanted = new Set(keys.flatMap((c) => (c.idText === null ? [] : [c.idText])));
+  if (wanted.size === 0) return new Map();
+  return readDeadLetters(ctx.kafka, ctx.decoder, deadLetterTopicFor(ctx.topics.get(collection)!), wanted);
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(keyOf(item));
+    if (group) group.push(item);
+    else groups.set(keyOf(item), [item]);
+  }
+  return groups;
+}
