@@ -25,12 +25,9 @@ export const verifyCommand: Command = {
       const unknown = (wanted ?? []).filter((c) => !mappings.some((m) => m.collection === c));
       if (unknown.length > 0) throw new ConfigError([`--collections: no mapping for ${unknown.join(', ')}`], 'tidemark verify');
       const report = await verify(config, logger, wanted ? mappings.filter((m) => wanted.includes(m.collection)) : mappings, { settleTimeoutMs });
-      if (!json) {
-        console.log(summarize(report));
-        return report.exitCode;
-      }
-      console.log(JSON.stringify(report, null, 2));
-      if (report.exitCode === 2) console.error(`tidemark verify: could not verify: ${oneLine(report.error ?? `${report.inFlight} document(s) still in flight`)}`);
+      if (json) console.log(JSON.stringify(report, null, 2));
+      else if (report.status !== 'could-not-verify') console.log(summarize(report));
+      if (report.exitCode === 2) console.error(`tidemark verify: could not verify: ${oneLine(report.error ?? inFlightReason(report.inFlight, report.settleTimeoutMs))}`);
       return report.exitCode;
     } catch (err) {
       const reason = oneLine(err instanceof ConfigError ? err.problems.join('; ') : describe(err));
@@ -50,3 +47,5 @@ function milliseconds(text: string): number {
 }
 
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, '; ');
+
+const inFlightReason = (n: number, ms: number) => `${n} document(s) still in flight after ${ms} ms: the sink has not applied them yet (see the report's lag)`;
