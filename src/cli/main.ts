@@ -13,7 +13,8 @@ Commands:
   lag      per-collection lag by stage (source, Kafka, apply, end-to-end), p50/p99 over a window
   gate     the cutover gate: exit 0 only when lag and verification allow reads to flip
   status   the cutover status page, lag sampling and metrics (http://127.0.0.1:8088/)
-  demo     bring up the local stack, seed Amanat-shaped data, replicate it and show it arriving
+  demo     bring up the local stack, seed Amanat-shaped data, replicate it with live changes and show it arriving;
+           'demo seed' / 'demo live' seed and change the configured MongoDB database
   config   print the effective configuration (redacted), or --defaults for a commented file
 
 Common options:
