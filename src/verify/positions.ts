@@ -46,12 +46,20 @@ export class PositionReader {
   ) {}
 
   /**
-   * One consistent look: the source state first (when asked), then the sink's stored
+   * One consistent look: the source state first, then the sink's stored
    * offsets, then Kafka's end offsets, so an end offset is never older than the
    * evidence that the source had passed a moment.
    */
-  async read(targets: Array<{ collection: string; topic: string }>, withSourceState: boolean): Promise<Positions> {
-    const states = withSourceState ? await loadSourceStates(this.kafka, this.stateTopic) : new Map<string, SourceState>();
+  async read(targets: Array<{ collection: string; topic: string }>): Promise<Positions> {
+    const views = new Map<string, TopicView>();
+    const viewOf = (collection: string) => {
+      const v = views.get(collection);
+      if (!v) throw new Error(`no position was read for ${collection}`);
+      return v;
+    };
+    const positions: Positions = { view: viewOf, passed: (collection, at) => passed(viewOf(collection), at) };
+    if (targets.length === 0) return positions;
+    const states = await loadSourceStates(this.kafka, this.stateTopic);
     const { rows } = await this.db.query<{ topic: string; partition: number; next_offset: string; applied: string | null }>(
       `SELECT topic, partition, next_offset::text, floor(extract(epoch FROM applied_cluster_time))::text AS applied
        FROM tidemark_sink_offsets WHERE group_id = $1 AND topic = ANY($2)`,
@@ -60,11 +68,10 @@ export class PositionReader {
     const stored = new Map(rows.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
     const admin: Admin = this.kafka.admin();
     await admin.connect();
-    const views = new Map<string, TopicView>();
     try {
-      for (const { collection, topic } of targets) {
-        const ends = await retrying(() => admin.fetchTopicOffsets(topic));
-        const partitions = ends.map((e) => {
+      const ends = await Promise.all(targets.map(({ topic }) => retrying(() => admin.fetchTopicOffsets(topic))));
+      targets.forEach(({ collection, topic }, i) => {
+        const partitions = ends[i]!.map((e) => {
           const s = stored.get(`${topic}\u0000${e.partition}`);
           return {
             partition: e.partition,
@@ -75,14 +82,11 @@ export class PositionReader {
         });
         const state = states.get(stateKey(this.database, collection));
         views.set(collection, { collection, topic, partitions, sourceUpTo: sourceUpTo(state, partitions), sourcePhase: state?.phase ?? null });
-      }
+      });
     } finally {
       await admin.disconnect();
     }
-    return {
-      view: (collection) => views.get(collection)!,
-      passed: (collection, at) => passed(views.get(collection)!, at),
-    };
+    return positions;
   }
 }
 

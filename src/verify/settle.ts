@@ -52,9 +52,11 @@ export async function settle(ctx: SettleContext, candidates: Candidate[]): Promi
     if (!pending.has(c.collection)) pending.set(c.collection, new Map());
     pending.get(c.collection)!.set(c.key, c);
   }
-  const targets = [...ctx.topics].map(([collection, topic]) => ({ collection, topic }));
+  // Each round looks only at collections with keys waiting; the last look covers all (the report's lag).
+  const targets = (only?: Map<string, Map<string, Candidate>>) =>
+    [...ctx.topics].filter(([collection]) => !only || (only.get(collection)?.size ?? 0) > 0).map(([collection, topic]) => ({ collection, topic }));
   const deadline = Date.now() + ctx.settleTimeoutMs;
-  let positions = await ctx.positions.read(targets, true);
+  let positions = await ctx.positions.read(targets(pending));
   for (let round = 1; ; round++) {
     const waiting = [...pending.values()].reduce((n, m) => n + m.size, 0);
     if (waiting === 0) break;
@@ -63,7 +65,7 @@ export async function settle(ctx: SettleContext, candidates: Candidate[]): Promi
     if (due.length === 0) {
       if (Date.now() >= deadline) break;
       await sleep(ctx.pollMs ?? 500);
-      positions = await ctx.positions.read(targets, true);
+      positions = await ctx.positions.read(targets(pending));
       continue;
     }
     const again: Candidate[] = [];
@@ -78,8 +80,9 @@ export async function settle(ctx: SettleContext, candidates: Candidate[]): Promi
       for (const c of again) pending.get(c.collection)!.set(c.key, { ...c, observedAt: at });
     }
     if (Date.now() >= deadline) break;
-    positions = await ctx.positions.read(targets, true);
+    positions = await ctx.positions.read(targets(pending));
   }
+  positions = await ctx.positions.read(targets());
   for (const [collection, left] of pending) {
     for (const c of left.values()) outcomes.get(collection)!.inFlight.push({ collection, table: c.table, key: c.key, id: c.idText, problems: c.problems });
   }
