@@ -223,7 +223,8 @@ async function writeChanges(client: PoolClient, sql: TableStatements, changes: C
     }
   };
   await pipeline(Readable.from(lines()), client.query(copyFrom(sql.copy)));
-  await client.query(sql.clearParked);
+  const keys = changes.map((c) => c.row[sql.dataColumns[0]!]!);
+  await client.query(sql.clearParked, [keys, changes.map((c) => c.ts.toString()), changes.map((c) => c.ord)]);
   const deleted = await client.query(sql.deleteRows);
   await client.query(sql.upsertTombstones);
   const upserted = await client.query(sql.upsertRows);

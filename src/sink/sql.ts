@@ -91,9 +91,11 @@ export function tableStatements(mapping: Mapping, schema: string): TableStatemen
       `SELECT ${collection}, s._tm_legacy_id, s.${key} FROM ${staging} s ` +
       `ON CONFLICT (collection, legacy_object_id) DO NOTHING`,
     // A parked older version of a row just written (or deleted) can never apply: it goes.
+    // The keys come as arrays ($1 ids, $2 ts, $3 ord) so the plan probes the primary key
+    // per row instead of hashing every parked row of the table.
     clearParked:
-      `DELETE FROM ${ident(schema)}.tidemark_parked pk USING ${staging} s WHERE pk.target_table = ${table} ` +
-      `AND pk.id = s.${key} AND (pk._tm_ts, pk._tm_ord) <= (s._tm_ts, s._tm_ord)`,
+      `DELETE FROM ${ident(schema)}.tidemark_parked pk USING unnest($1::uuid[], $2::bigint[], $3::integer[]) AS s(id, ts, ord) ` +
+      `WHERE pk.target_table = ${table} AND pk.id = s.id AND (pk._tm_ts, pk._tm_ord) <= (s.ts, s.ord)`,
     children: allChildMappings(mapping).map((child) => {
       const columns = childSqlTypes(child).map((c) => c.column);
       const childStaging = ident(`_tm_stage_${child.table}`);
