@@ -38,6 +38,8 @@ describe('tidemark verify: differences', () => {
     expect(total((c) => c.counts.parked)).toBe(replica.docs.filter((d) => d.expect === 'orphan').length);
     expect(total((c) => c.counts.scanned)).toBe(replica.docs.length);
     expect(total((c) => c.counts.equal)).toBe(replica.docs.filter((d) => d.expect === 'accepted').length);
+    // Among the documents found equal: lean { $numberDecimal } amounts beside Decimal128 ones (CR-10).
+    expect(replica.docs.some((d) => d.expect === 'accepted' && /lean \{\$numberDecimal\}/.test(d.why ?? ''))).toBe(true);
     expect(report.checks.foreignKeys.checked).toBeGreaterThan(30);
     expect(report.checks.ledger.ran).toBe(true);
     expect(report.checks.moneySums.some((s) => s.table === 'payments' && s.equal)).toBe(true);
@@ -52,6 +54,8 @@ describe('tidemark verify: differences', () => {
     const points = accepted('pointTransactions')[0]!;
     const user = accepted('users')[0]!;
     const request = accepted('purchaseRequests', (d) => Array.isArray(d.doc.specifications) && d.doc.specifications.length > 0)[0]!;
+    // A lean { $numberDecimal } amount (the audit's CR-10 read every one of them as equal), off by 10^-18.
+    const offer = accepted('sellerOffers', (d) => /lean/.test(d.why ?? ''))[0]!;
     const stray = '7f3c1a52-9b1e-4c8e-a0d1-5e7b2c9d4f60';
     const ghost = '0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
 
@@ -59,6 +63,10 @@ describe('tidemark verify: differences', () => {
     const { rows: after } = await pool.query('UPDATE payments SET amount = amount + 1.25 WHERE id = $1 RETURNING trim_scale(amount)::text AS amount', [
       keyOf(payment!),
     ]);
+    const { rows: nudged } = await pool.query(
+      'UPDATE seller_offers SET price_amount = price_amount + 0.000000000000000001 WHERE id = $1 RETURNING trim_scale(price_amount)::text AS amount',
+      [keyOf(offer)],
+    );
     await pool.query('DELETE FROM point_transactions WHERE id = $1', [keyOf(points)]);
     await pool.query(`DELETE FROM id_map WHERE collection = 'users' AND new_id = $1`, [keyOf(user)]);
     await pool.query(
@@ -93,6 +101,11 @@ describe('tidemark verify: differences', () => {
     expect(rewired?.problems).toEqual([{ kind: 'fields', fields: [expect.objectContaining({ column: 'buyer_id', postgres: ghost })] }]);
     expect(payments).toHaveLength(3);
 
+    const leanAmount = (offer.doc.price as { amount: { $numberDecimal: string } }).amount.$numberDecimal;
+    expect(nudged[0].amount).toBe(`${leanAmount}${'0'.repeat(18 - leanAmount.split('.')[1]!.length - 1)}1`);
+    expect(differencesOf(report, 'sellerOffers')).toEqual([
+      expect.objectContaining({ key: keyOf(offer), problems: [{ kind: 'fields', fields: [{ column: 'price_amount', mongo: leanAmount, postgres: nudged[0].amount }] }] }),
+    ]);
     expect(differencesOf(report, 'pointTransactions')).toEqual([
       expect.objectContaining({ key: keyOf(points), id: canonicalKey(points.doc._id), problems: [{ kind: 'missing-row' }] }),
     ]);
@@ -116,7 +129,7 @@ describe('tidemark verify: differences', () => {
     const fk = report.checks.foreignKeys.violations.find((v) => v.detail.includes('fk_payments_buyer_id'));
     expect(fk?.keys).toEqual([{ id: keyOf(fkPayment!), buyer_id: ghost }]);
     // Nothing else: every other collection verified equal.
-    const others = report.collections.filter((c) => !['payments', 'pointTransactions', 'users', 'purchaseRequests'].includes(c.collection));
+    const others = report.collections.filter((c) => !['payments', 'sellerOffers', 'pointTransactions', 'users', 'purchaseRequests'].includes(c.collection));
     expect(others.filter((c) => c.counts.differences > 0).map((c) => c.collection)).toEqual([]);
     expect(report.inFlight).toBe(0);
   }, 120_000);
