@@ -48,6 +48,16 @@ describe('tidemark verify: differences', () => {
     expect(recorded?.report.finishedAt).toBe(report.finishedAt);
   }, 120_000);
 
+  it('a change parked longer than sink.parkedMaxAgeMs is a difference, named with its key', async () => {
+    const orphans = replica.docs.filter((d) => d.expect === 'orphan');
+    const config = { ...replica.config, sink: { ...replica.config.sink, parkedMaxAgeMs: 0 } };
+    const report = await verify(config, logger, replica.mappings, { settleTimeoutMs: 30_000 });
+    expect(report.status, summarize(report)).toBe('differences');
+    const found = report.collections.flatMap((c) => c.differences.items);
+    expect(found.map((d) => d.key).sort()).toEqual(orphans.map(keyOf).sort());
+    for (const d of found) expect(d.note).toMatch(/^parked since .*, longer than sink\.parkedMaxAgeMs \(0 ms\): waiting for parent/);
+  }, 120_000);
+
   it('finds each injected difference with its exact key and fields', async () => {
     const { pool } = replica;
     const [payment, fkPayment] = accepted('payments');
