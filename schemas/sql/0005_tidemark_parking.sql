@@ -29,3 +29,5 @@ CREATE TABLE IF NOT EXISTS tidemark_parked (
 -- scanned by every wake-up lookup.
 CREATE INDEX IF NOT EXISTS tidemark_parked_waiting_on ON tidemark_parked USING gin (waiting_on) WITH (fastupdate = off);
 CREATE INDEX IF NOT EXISTS tidemark_parked_retried_at ON tidemark_parked (retried_at);
+-- "Is this awaited parent itself parked?" (cycle members wait for each other).
+CREATE INDEX IF NOT EXISTS tidemark_parked_id ON tidemark_parked (id);

@@ -151,9 +151,13 @@ export class Applier {
       );
       for (const r of rows) present.add(`${parentTable}\u0000${r.id}`);
       if (fks.some((fk) => fk.parentTable === parentTable && fk.deferred)) {
+        // Only a parked parent that waits for nothing but rows of this batch (or rows
+        // already written) is sure to be woken and applied in this transaction.
         const parked = await client.query<{ id: string }>(
-          `SELECT id::text FROM tidemark_parked WHERE target_table = $1 AND op = 'u' AND id = ANY($2::uuid[])`,
-          [parentTable, [...ids]],
+          `SELECT id::text FROM tidemark_parked pk WHERE target_table = $1 AND op = 'u' AND id = ANY($2::uuid[])
+             AND NOT EXISTS (SELECT 1 FROM unnest(pk.waiting_on) w
+                             WHERE w <> ALL($3::uuid[]) AND NOT EXISTS (SELECT 1 FROM id_map m WHERE m.new_id = w))`,
+          [parentTable, [...ids], upserts.map((c) => c.row[plan.mapping.key.column]!)],
         );
         for (const r of parked.rows) parkedParents.add(`${parentTable}\u0000${r.id}`);
       }

@@ -70,11 +70,14 @@ export async function park(
 }
 
 /**
- * Every parent the change waits for has been written: id_map gets its row in the
- * parent's own transaction, and ids are unique across tables. A change still missing
- * another parent stays parked untouched (no churn) until that one arrives too.
+ * Every parent the change waits for has been written (id_map gets its row in the
+ * parent's own transaction, and ids are unique across tables) or is itself parked:
+ * members of a reference cycle wait for each other and are applied together. A change
+ * still missing another parent stays parked untouched until that one arrives too.
  */
-const ALL_PARENTS_WRITTEN = `NOT EXISTS (SELECT 1 FROM unnest(pk.waiting_on) w WHERE NOT EXISTS (SELECT 1 FROM id_map m WHERE m.new_id = w))`;
+const ALL_PARENTS_WRITTEN = `NOT EXISTS (SELECT 1 FROM unnest(pk.waiting_on) w
+  WHERE NOT EXISTS (SELECT 1 FROM id_map m WHERE m.new_id = w)
+    AND NOT EXISTS (SELECT 1 FROM tidemark_parked other WHERE other.id = w AND other.op = 'u'))`;
 
 const RETURNING = `RETURNING target_table, change, reason, source_topic, source_partition, source_offset::text,
   record_key, record_value, parked_at::text`;

@@ -33,6 +33,13 @@ const MAPPINGS: Mapping[] = [
     '  - { column: kid_id, path: kidId, type: ref, references: kids, nullable: false }\n' +
       '  - { column: amount, path: amount, type: money, nullable: false }',
   ),
+  yaml(
+    'orders',
+    'orders',
+    '  - { column: parent_id, path: parentId, type: ref, references: parents, nullable: false }\n' +
+      '  - { column: selected_item_id, path: selectedItemId, type: ref, references: items, nullable: true }',
+  ),
+  yaml('items', 'items', '  - { column: order_id, path: orderId, type: ref, references: orders, nullable: false }'),
   mappingFromYaml(
     `collection: baskets
 table: baskets
@@ -74,6 +81,11 @@ CREATE FUNCTION ledger_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'ledger is append-only (% refused)', TG_OP USING ERRCODE = 'restrict_violation'; END $$;
 CREATE TRIGGER ledger_immutable BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION ledger_immutable();
 CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger FOR EACH STATEMENT EXECUTE FUNCTION ledger_immutable();
+CREATE TABLE orders (id uuid PRIMARY KEY, parent_id uuid NOT NULL REFERENCES parents(id), selected_item_id uuid,
+  extra jsonb NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL);
+CREATE TABLE items (id uuid PRIMARY KEY, order_id uuid NOT NULL REFERENCES orders(id) DEFERRABLE INITIALLY DEFERRED,
+  extra jsonb NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL);
+ALTER TABLE orders ADD FOREIGN KEY (selected_item_id) REFERENCES items(id) DEFERRABLE INITIALLY DEFERRED;
 CREATE TABLE baskets (id uuid PRIMARY KEY, extra jsonb NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL);
 CREATE TABLE basket_items (basket_id uuid NOT NULL REFERENCES baskets(id) ON DELETE CASCADE, position integer NOT NULL,
   product_id uuid NOT NULL REFERENCES parents(id), qty integer NOT NULL CHECK (qty > 0), PRIMARY KEY (basket_id, position));
@@ -278,6 +290,21 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     expect(await items()).toEqual([]);
     const notes = await pool.query('SELECT count(*)::int AS n FROM basket_item_notes WHERE basket_id = $1', [uuidFor('baskets', b)]);
     expect(notes.rows[0].n).toBe(0);
+  });
+
+  it('applies the members of a reference cycle together, whatever arrives first', async () => {
+    for (const order of [['orders', 'items', 'parents'], ['items', 'orders', 'parents'], ['parents', 'items', 'orders'], ['orders', 'parents', 'items']]) {
+      const [p, o, i] = [new ObjectId(), new ObjectId(), new ObjectId()];
+      const docs: Record<string, Change> = {
+        parents: change('parents', 'upsert', p, { name: 'cycle' }, 100),
+        orders: change('orders', 'upsert', o, { parentId: p, selectedItemId: i }, 100),
+        items: change('items', 'upsert', i, { orderId: o }, 100),
+      };
+      for (const table of order) await inTransaction(table, [docs[table]!]);
+      expect(await ids('orders'), order.join(' → ')).toContain(uuidFor('orders', o));
+      expect(await ids('items'), order.join(' → ')).toContain(uuidFor('items', i));
+      expect(await parked(), order.join(' → ')).toEqual([]);
+    }
   });
 
   it('dead-letters a parked change once it expires, with the original record and the reason', async () => {
