@@ -28,6 +28,8 @@ export interface Observation {
   idText: string | null;
   /** Which MongoDB version was seen: see fingerprintOf. */
   fingerprint: string;
+  /** That version itself (null: no document), to tell later whether PostgreSQL caught up with it. */
+  doc: Document | null;
   problems: Problem[];
 }
 
@@ -70,7 +72,7 @@ export class DocumentComparer {
     for (const doc of docs) {
       const idText = canonicalKey(doc._id);
       const key = uuidFor(mapping.collection, doc._id);
-      const o: Observation = { key, id: doc._id, idText, fingerprint: fingerprintOf(doc), problems: [] };
+      const o: Observation = { key, id: doc._id, idText, fingerprint: fingerprintOf(doc), doc, problems: [] };
       enums?.observe(mapping, doc, idText);
       try {
         const { row, children } = transformDocument(mapping, doc);
@@ -81,7 +83,7 @@ export class DocumentComparer {
       }
       observed.set(key, o);
     }
-    for (const a of absent) if (!observed.has(a.key)) observed.set(a.key, { ...a, fingerprint: 'absent', problems: [] });
+    for (const a of absent) if (!observed.has(a.key)) observed.set(a.key, { ...a, fingerprint: 'absent', doc: null, problems: [] });
     const acceptedKeys = accepted.map((a) => a.key);
     const rejected = new Set([...observed.values()].filter((o) => o.problems.length > 0).map((o) => o.key));
     const targetKeys = [...observed.keys()].filter((k) => !rejected.has(k));

@@ -9,7 +9,7 @@ import type { Db } from 'mongodb';
 import type { Logger } from '../ops/logger.js';
 import { classify, parkedEntries, type Candidate } from './classify.js';
 import { readDeadLetters, type DeadLetter } from './dead-letters.js';
-import type { DocumentComparer } from './documents.js';
+import type { DocumentComparer, Observation } from './documents.js';
 import type { Queryable } from './mirror.js';
 import type { ClusterClock } from './observe.js';
 import type { PositionReader, Positions } from './positions.js';
@@ -56,6 +56,7 @@ export async function settle(ctx: SettleContext, candidates: Candidate[]): Promi
   const targets = (only?: Map<string, Map<string, Candidate>>) =>
     [...ctx.topics].filter(([collection]) => !only || (only.get(collection)?.size ?? 0) > 0).map(([collection, topic]) => ({ collection, topic }));
   const deadline = Date.now() + ctx.settleTimeoutMs;
+  await settleDeadLettered(ctx, pending, outcomes);
   let positions = await ctx.positions.read(targets(pending));
   for (let round = 1; ; round++) {
     const waiting = [...pending.values()].reduce((n, m) => n + m.size, 0);
@@ -98,9 +99,29 @@ function dueCandidates(pending: Map<string, Map<string, Candidate>>, positions: 
 }
 
 /**
+ * A key whose current MongoDB version is on the dead-letter topic is rejected for
+ * good, whatever the sink's position (the same version is never applied later), so
+ * a stopped sink does not turn old rejections into documents in flight.
+ */
+async function settleDeadLettered(ctx: SettleContext, pending: Map<string, Map<string, Candidate>>, outcomes: Map<string, Settled>): Promise<void> {
+  for (const [collection, left] of pending) {
+    if (left.size === 0) continue;
+    const letters = await deadLettersOf(ctx, collection, [...left.values()]);
+    for (const c of [...left.values()]) {
+      const letter = c.idText === null ? undefined : letters.get(c.idText);
+      if (letter?.fingerprint !== c.fingerprint) continue;
+      left.delete(c.key);
+      outcomes.get(collection)!.rejected.push({ key: c.key, id: c.idText, reason: letter.reason });
+    }
+  }
+}
+
+/**
  * Observes the keys again (MongoDB first, then PostgreSQL in one snapshot). Equal:
  * resolved. Same MongoDB version and still different: settled for good. Another
- * version: observed anew, to wait for the sink again.
+ * version: if PostgreSQL holds exactly the version seen before (the sink has passed
+ * that moment, newer changes are on their way) it is resolved too; otherwise it is
+ * observed anew, to wait for the sink again.
  */
 async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<string, Candidate>, out: Settled): Promise<Candidate[]> {
   const collection = group[0]!.collection;
@@ -109,7 +130,7 @@ async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<stri
   const docs = ids.length === 0 ? [] : await ctx.mongo.collection(collection).find({ _id: { $in: ids as never[] } }).toArray();
   const observations = await comparer.compare(docs, group.map((c) => ({ key: c.key, id: c.id, idText: c.idText })));
   const final: Candidate[] = [];
-  const again: Candidate[] = [];
+  const changed: Array<{ before: Candidate; now: Observation }> = [];
   for (const o of observations) {
     const before = pending.get(o.key);
     if (!before) continue; // a document whose _id maps to a key not asked about cannot happen; be safe
@@ -120,9 +141,10 @@ async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<stri
       pending.delete(o.key);
       final.push({ ...before, problems: o.problems });
     } else {
-      again.push({ ...before, ...o });
+      changed.push({ before, now: o });
     }
   }
+  const again = await caughtUpWithBefore(comparer, changed, pending, out);
   if (final.length === 0) return again;
   const table = comparer.tables.mapping.table;
   const letters = await deadLettersOf(ctx, collection, final);
@@ -132,6 +154,31 @@ async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<stri
     if (outcome.status === 'difference') out.differences.push(outcome.report);
     else if (outcome.status === 'parked') out.parked.push(outcome.parked);
     else out.rejected.push(outcome.rejection);
+  }
+  return again;
+}
+
+/** Keys PostgreSQL now holds at exactly their earlier observed version are resolved; the rest, with their new version, go again. */
+async function caughtUpWithBefore(
+  comparer: DocumentComparer,
+  changed: Array<{ before: Candidate; now: Observation }>,
+  pending: Map<string, Candidate>,
+  out: Settled,
+): Promise<Candidate[]> {
+  if (changed.length === 0) return [];
+  const earlier = await comparer.compare(
+    changed.flatMap(({ before }) => (before.doc ? [before.doc] : [])),
+    changed.filter(({ before }) => !before.doc).map(({ before }) => ({ key: before.key, id: before.id, idText: before.idText })),
+  );
+  const equal = new Set(earlier.filter((o) => o.problems.length === 0).map((o) => o.key));
+  const again: Candidate[] = [];
+  for (const { before, now } of changed) {
+    if (equal.has(before.key)) {
+      pending.delete(before.key);
+      out.resolved += 1;
+    } else {
+      again.push({ ...before, ...now });
+    }
   }
   return again;
 }

@@ -9,6 +9,7 @@ const base: Candidate = {
   id: undefined,
   idText: '{"$oid":"0123456789abcdef01234567"}',
   fingerprint: 'v2',
+  doc: null,
   problems: [{ kind: 'missing-row' }],
   observedAt: { t: 1, i: 1 },
 };
