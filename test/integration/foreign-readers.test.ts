@@ -65,6 +65,12 @@ describe('foreign readers of a collection topic', () => {
     admin = kafka.admin();
     await admin.connect();
     await eventually('the collection topic', async () => ((await admin.listTopics()).includes(topic) ? true : undefined), 60_000);
+    // Every partition led before subscribing: a consumer that joins while the topic's
+    // metadata is incomplete can be assigned nothing until its next metadata refresh.
+    await eventually('partition leaders', async () => {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      return meta.topics[0]!.partitions.length === config.kafka.partitions && meta.topics[0]!.partitions.every((p) => p.leader >= 0) ? true : undefined;
+    }, 60_000);
     consumer = kafka.consumer({ groupId: `${config.sink.groupId}-foreign-${Date.now()}`, readUncommitted: false });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -178,7 +184,7 @@ describe('foreign readers of a collection topic', () => {
     }
     // The deserializer asked the registry for the writer schema by the id in the record.
     expect(new Set(lookups)).toEqual(new Set([latest.id]));
-  });
+  }, 180_000);
 
   it('kcat lists the topic and reads its keys and headers (read_committed)', async () => {
     const metadata = await kcat(['-b', BROKER, '-L', '-t', topic]);

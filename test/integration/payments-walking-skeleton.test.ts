@@ -22,7 +22,8 @@ describe('payments walking skeleton', () => {
   const row = async () => (await pool.query('SELECT amount::text, status, provider, buyer_id, extra, created_at FROM payments WHERE id = $1', [uuid])).rows[0];
 
   beforeAll(async () => {
-    config = await isolatedConfig('skeleton', (c) => ({ connectors: { ...c.connectors, include: ['payments'] } }));
+    // users too: payments.buyer_id is a physical FK, so the buyer must be replicated first (or be parked).
+    config = await isolatedConfig('skeleton', (c) => ({ connectors: { ...c.connectors, include: ['payments', 'users'] } }));
     pool = await migratedPool(config);
     mongo = createMongoClient(config.mongo.url);
     await mongo.connect();
@@ -53,6 +54,7 @@ describe('payments walking skeleton', () => {
   it('insert appears, update changes it, delete removes it', async () => {
     const payments = mongo.db(config.mongo.database).collection('payments');
     const buyer = new ObjectId();
+    await mongo.db(config.mongo.database).collection('users').insertOne({ _id: buyer, email: 'buyer@example.com', createdAt: new Date(), updatedAt: new Date() });
     await payments.insertOne({
       _id: id,
       amount: Decimal128.fromString('1234567890123456.123456789012345678'),
