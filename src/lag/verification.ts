@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { latestVerification as latestRecord } from '../verify/store.js';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -19,34 +20,15 @@ export type LatestVerification = VerificationSummary | null | 'not-installed';
 const UNDEFINED_TABLE = '42P01';
 
 /**
- * Reads tidemark_verifications (the verifier's table, migration 0006: id,
- * started_at, finished_at, clean, could_not_verify, report) directly, so the gate
- * and the status page do not depend on the verifier's code. A run still in
- * progress (finished_at NULL) says nothing yet and is passed over.
+ * The verifier's latest record (migration 0006), summarised for the gate and the
+ * status page; a missing table means the verifier was never installed, not an error.
  */
 export async function latestVerification(db: Queryable): Promise<LatestVerification> {
   try {
-    const { rows } = await db.query<{
-      id: string;
-      started_at: Date;
-      finished_at: Date;
-      clean: boolean;
-      could_not_verify: boolean;
-      report: unknown;
-    }>(
-      `SELECT id::text, started_at, finished_at, clean, could_not_verify, report FROM tidemark_verifications
-       WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1`,
-    );
-    const r = rows[0];
+    const r = await latestRecord(db);
     if (!r) return null;
-    return {
-      id: r.id,
-      startedAt: r.started_at.toISOString(),
-      finishedAt: r.finished_at.toISOString(),
-      clean: r.clean,
-      couldNotVerify: r.could_not_verify,
-      differences: differencesIn(r.report),
-    };
+    const { id, startedAt, finishedAt, clean, couldNotVerify } = r;
+    return { id, startedAt, finishedAt, clean, couldNotVerify, differences: differencesIn(r.report) };
   } catch (err) {
     if ((err as { code?: unknown }).code === UNDEFINED_TABLE) return 'not-installed';
     throw err;
