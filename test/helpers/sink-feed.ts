@@ -9,8 +9,9 @@ import { createRegistry, envelopeType, frame, registerEnvelope, type ChangeEnvel
 import type { Config } from '../../src/ops/config.js';
 import { createKafka, ensureCollectionTopics, producerConfig, topicFor } from '../../src/ops/kafka.js';
 import type { Logger } from '../../src/ops/logger.js';
-import { canonicalKey } from '../../src/transform/index.js';
-import { isolatedConfig, migratedPool } from './isolated.js';
+import { runSink, type SinkCounters } from '../../src/sink/index.js';
+import { canonicalKey, loadMappings } from '../../src/transform/index.js';
+import { eventually, isolatedConfig, migratedPool } from './isolated.js';
 
 /** A source version: cluster time (t, i) and ordinal, as the sink's guards compare them. */
 export interface Version {
@@ -109,6 +110,31 @@ export async function sinkCaughtUp(kafka: Kafka, pool: pg.Pool, config: Config, 
   );
   const stored = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
   return ends.every((e) => BigInt(e.high) === 0n || (stored.get(e.partition) ?? -1n) >= BigInt(e.high));
+}
+
+/**
+ * Runs the payments sink in this process until its stored offsets reach the end of
+ * the payments topic, then stops it the way SIGTERM does; its counters.
+ */
+export async function runPaymentsSinkUntilCaughtUp(config: Config, logger: Logger, kafka: Kafka, pool: pg.Pool): Promise<SinkCounters> {
+  const controller = new AbortController();
+  const mappings = loadMappings(config.connectors.dir, ['payments']);
+  const running = runSink(config, logger, createKafka(config, logger, '-sink'), mappings, (c) => topicFor(config, c), controller.signal);
+  let failed: unknown;
+  running.catch((err) => (failed = err));
+  try {
+    await eventually(
+      'sink caught up',
+      async () => {
+        if (failed) throw failed;
+        return (await sinkCaughtUp(kafka, pool, config, topicFor(config, 'payments'))) ? true : undefined;
+      },
+      60_000,
+    );
+  } finally {
+    controller.abort();
+  }
+  return running;
 }
 
 /** A config file for the built CLI holding the isolated settings of `config`. */

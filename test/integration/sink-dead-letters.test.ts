@@ -4,14 +4,13 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopeType, frame } from '../../src/envelope/index.js';
 import type { Config } from '../../src/ops/config.js';
-import { createKafka, deadLetterTopicFor, topicFor } from '../../src/ops/kafka.js';
+import { deadLetterTopicFor, topicFor } from '../../src/ops/kafka.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { runSink } from '../../src/sink/index.js';
-import { loadMappings, uuidFor } from '../../src/transform/index.js';
+import { uuidFor } from '../../src/transform/index.js';
 import { Random } from '../../src/workload/index.js';
-import { dropTestSchema, eventually } from '../helpers/isolated.js';
+import { dropTestSchema } from '../helpers/isolated.js';
 import { readTopic } from '../helpers/read-topic.js';
-import { EnvelopeFeed, changeEnvelope, sinkCaughtUp, openPaymentsSinkBed } from '../helpers/sink-feed.js';
+import { EnvelopeFeed, changeEnvelope, openPaymentsSinkBed, runPaymentsSinkUntilCaughtUp } from '../helpers/sink-feed.js';
 
 const T = 1_760_000_000;
 
@@ -79,24 +78,7 @@ describe('sink dead letters', () => {
       await feed.close();
     }
 
-    const controller = new AbortController();
-    const sinkKafka = createKafka(config, logger, '-sink');
-    const running = runSink(config, logger, sinkKafka, loadMappings(config.connectors.dir, ['payments']), (c) => topicFor(config, c), controller.signal);
-    let failed: unknown;
-    running.catch((err) => (failed = err));
-    try {
-      await eventually(
-        'sink caught up',
-        async () => {
-          if (failed) throw failed;
-          return (await sinkCaughtUp(kafka, pool, config, topic)) ? true : undefined;
-        },
-        60_000,
-      );
-    } finally {
-      controller.abort();
-    }
-    const counters = await running;
+    const counters = await runPaymentsSinkUntilCaughtUp(config, logger, kafka, pool);
     expect(counters.batches).toBe(1); // good and bad records shared one batch
     expect(counters.rejected).toBe(cases.length);
 

@@ -3,13 +3,13 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/ops/config.js';
-import { createKafka, topicFor } from '../../src/ops/kafka.js';
+import { topicFor } from '../../src/ops/kafka.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { runSink, type SinkCounters } from '../../src/sink/index.js';
-import { loadMappings, uuidFor } from '../../src/transform/index.js';
+import type { SinkCounters } from '../../src/sink/index.js';
+import { uuidFor } from '../../src/transform/index.js';
 import { Random } from '../../src/workload/index.js';
-import { dropTestSchema, eventually } from '../helpers/isolated.js';
-import { EnvelopeFeed, changeEnvelope, sinkCaughtUp, tmTs, type Version, openPaymentsSinkBed } from '../helpers/sink-feed.js';
+import { dropTestSchema } from '../helpers/isolated.js';
+import { EnvelopeFeed, changeEnvelope, tmTs, type Version, openPaymentsSinkBed, runPaymentsSinkUntilCaughtUp } from '../helpers/sink-feed.js';
 
 const BASE_T = 1_760_000_000;
 const STATUSES = ['pending', 'processing', 'completed', 'canceled'] as const;
@@ -84,28 +84,9 @@ describe('sink replay: version-guarded, idempotent apply', () => {
     await dropTestSchema(config, pool);
   });
 
-  const mappings = () => loadMappings(config.connectors.dir, ['payments']);
   const topic = () => topicFor(config, 'payments');
 
-  async function runUntilCaughtUp(cfg: Config): Promise<SinkCounters> {
-    const controller = new AbortController();
-    const running = runSink(cfg, logger, createKafka(cfg, logger, '-sink'), mappings(), (c) => topicFor(cfg, c), controller.signal);
-    let failed: unknown;
-    running.catch((err) => (failed = err));
-    try {
-      await eventually(
-        'sink caught up',
-        async () => {
-          if (failed) throw failed;
-          return (await sinkCaughtUp(kafka, pool, cfg, topic())) ? true : undefined;
-        },
-        60_000,
-      );
-    } finally {
-      controller.abort();
-    }
-    return running;
-  }
+  const runUntilCaughtUp = (cfg: Config): Promise<SinkCounters> => runPaymentsSinkUntilCaughtUp(cfg, logger, kafka, pool);
 
   /** The replicated state as text: every column of every row, tombstones and id_map (without wall-clock columns). */
   async function snapshot(): Promise<string> {
