@@ -35,3 +35,27 @@ export interface PairedProbe {
   /** Runs once after the pairs (drop what setup made). */
   teardown(): Promise<void>;
 }
+
+/** A probe that is not a ceiling/tidemark pair (latency at a load, memory over a backlog): its figures, judged against a target. */
+export interface FigureProbe {
+  id: string;
+  /** What it measures, as printed. */
+  what: string;
+  setup(): Promise<void>;
+  run(): Promise<Record<string, number>>;
+  /** The target in words, and whether these figures meet it. */
+  judge?(figures: Record<string, number>): { target: string; holds: boolean };
+  teardown(): Promise<void>;
+}
+
+/** What the runner tells each probe factory. */
+export interface BenchContext {
+  /** `--quick`: fewer pairs and smaller inputs, the whole bench under 10 minutes. */
+  quick: boolean;
+  /** A/B pairs per paired probe (≥ 5). */
+  pairs: number;
+  /** Progress lines for the person watching. */
+  log(line: string): void;
+}
+
+export type ProbeFactory = (ctx: BenchContext) => Array<PairedProbe | FigureProbe>;
