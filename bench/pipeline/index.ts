@@ -1,4 +1,5 @@
 import type { ProbeFactory } from '../lib/probe.js';
+import { consumeProbe } from './consume-probe.js';
 
-/** The pipeline stage probes (filled in as they are written). */
-export const pipelineProbes: ProbeFactory = () => [];
+/** The pipeline stage probes: consume path, source, envelope codec, end to end, snapshot. */
+export const pipelineProbes: ProbeFactory = (ctx) => [consumeProbe(ctx)];

@@ -1,5 +1,5 @@
 export { runSink, PartitionApplier } from './sink.js';
-export type { SinkCounters } from './sink.js';
+export type { DecodedSlice, SinkCounters, SinkSeams, SliceWriter } from './sink.js';
 export { newestPerKey } from './changes.js';
 export type { Change } from './changes.js';
 export { copyLine, copyField } from './copy-text.js';

@@ -32,6 +32,30 @@ export interface TopicPlan {
   mapping: Mapping;
 }
 
+/** One slice of a partition's batch, decoded and transformed, ready for its transaction. */
+export interface DecodedSlice {
+  topic: string;
+  partition: number;
+  plan: TopicPlan;
+  /** Kafka records in the slice (tombstones and rejections included). */
+  records: number;
+  changes: Change[];
+  rejections: Rejection[];
+  /** The offset after the slice. */
+  next: bigint;
+  newestClusterMs: number | null;
+}
+
+/**
+ * Replaces the PostgreSQL transaction of each slice. Only benchmarks pass one, to
+ * time the consume path (fetch, decode, transform, batching) without the database.
+ */
+export type SliceWriter = (slice: DecodedSlice) => Promise<void>;
+
+export interface SinkSeams {
+  writeSlice?: SliceWriter;
+}
+
 /**
  * Applies one partition's batch: decode and transform outside the transaction,
  * then rows and the next offset in one PostgreSQL transaction (DESIGN decision 5).
@@ -48,6 +72,7 @@ export class PartitionApplier {
     private readonly deadLetters: Producer,
     private readonly log: Logger,
     private readonly metrics?: SinkMetrics,
+    private readonly writeSlice?: SliceWriter,
   ) {}
 
   /** `next` is the offset after the slice: past trailing transaction markers on the last slice of a batch. */
@@ -64,6 +89,13 @@ export class PartitionApplier {
       changes.push(decoded.change);
       newestClusterMs = Math.max(newestClusterMs ?? 0, decoded.envelope.source.clusterTimeSeconds * 1000);
     }
+    const slice: DecodedSlice = { topic, partition, plan, records: messages.length, changes, rejections, next, newestClusterMs };
+    await (this.writeSlice ? this.writeSlice(slice) : this.writeToPostgres(slice));
+    this.log.debug({ topic, partition, records: messages.length, next: next.toString() }, 'batch applied');
+  }
+
+  /** Rows, dead letters and the next offset in one PostgreSQL transaction. */
+  private async writeToPostgres({ topic, partition, plan, records, changes, rejections, next, newestClusterMs }: DecodedSlice): Promise<void> {
     const started = performance.now();
     const client = await this.pool.connect();
     try {
@@ -84,7 +116,7 @@ export class PartitionApplier {
       await storeNextOffset(client, this.groupId, topic, partition, next, newestClusterMs);
       await client.query('COMMIT');
       this.count(topic, fresh.length, outcome, refused.length);
-      this.metrics?.batchRecords.observe({ topic }, messages.length);
+      this.metrics?.batchRecords.observe({ topic }, records);
       this.metrics?.applySeconds.observe({ topic }, (performance.now() - started) / 1000);
       this.metrics?.applied(topic, newestClusterMs);
     } catch (err) {
@@ -93,7 +125,6 @@ export class PartitionApplier {
     } finally {
       client.release();
     }
-    this.log.debug({ topic, partition, records: messages.length, next: next.toString() }, 'batch applied');
   }
 
   count(topic: string, records: number, outcome: ApplyOutcome, rejected: number): void {
@@ -123,6 +154,7 @@ export async function runSink(
   topicOf: (collection: string) => string,
   signal: AbortSignal,
   metrics?: SinkMetrics,
+  seams: SinkSeams = {},
 ): Promise<SinkCounters> {
   const log = logger.child({ stage: 'sink' });
   // tidemark's state tables sit in the target schema; search_path finds them.
@@ -153,7 +185,7 @@ export async function runSink(
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, sessionTimeout, heartbeatInterval });
   const deadLetters = kafka.producer(producerConfig());
   const decoder = new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType);
-  const partitions = new PartitionApplier(pool, groupId, plans, applier, decoder, deadLetters, log, metrics);
+  const partitions = new PartitionApplier(pool, groupId, plans, applier, decoder, deadLetters, log, metrics, seams.writeSlice);
   const stopRetrying = new AbortController();
   let retrying: Promise<void> = Promise.resolve();
 

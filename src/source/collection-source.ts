@@ -12,7 +12,7 @@ import { clusterTimeFromToken, compareClusterTime, tokenFromString, tokenToStrin
 import { afterKeyFilter } from './snapshot-scan.js';
 import { captureStartPosition } from './start-position.js';
 import { stateKey, type SourceState } from './state.js';
-import { TransactionalWriter } from './transactional-writer.js';
+import { TransactionalWriter, type RecordWriter, type WriterTarget } from './transactional-writer.js';
 
 export interface CollectionSourceDeps {
   config: Config;
@@ -25,6 +25,8 @@ export interface CollectionSourceDeps {
   /** Reads this collection's committed state back from the state topic (after a failure). */
   reloadState: () => Promise<SourceState | undefined>;
   clock?: () => number;
+  /** Replaces the Kafka writer (benchmarks time the pipeline with produce stubbed). */
+  writer?: (transactionalId: string, target: WriterTarget) => RecordWriter;
 }
 
 export type PipelineStatus = 'starting' | 'snapshot' | 'streaming' | 'retrying' | 'stopped' | 'failed';
@@ -58,7 +60,7 @@ export class CollectionSource {
     return upTo > 0 ? upTo : null;
   }
   private readonly collection: Collection;
-  private readonly writer: TransactionalWriter;
+  private readonly writer: RecordWriter;
   private readonly log: Logger;
   private readonly now: () => number;
 
@@ -70,12 +72,14 @@ export class CollectionSource {
     this.collection = deps.db.collection(name);
     this.now = deps.clock ?? Date.now;
     this.log = deps.logger.child({ collection: name, topic: deps.topic });
-    this.writer = new TransactionalWriter(deps.kafka, `tidemark-source.${config.mongo.database}.${name}`, {
+    const target: WriterTarget = {
       topic: deps.topic,
       stateTopic: deps.stateTopic,
       stateKey: stateKey(config.mongo.database, name),
       schemaId: deps.schemaId,
-    });
+    };
+    const transactionalId = `tidemark-source.${config.mongo.database}.${name}`;
+    this.writer = deps.writer ? deps.writer(transactionalId, target) : new TransactionalWriter(deps.kafka, transactionalId, target);
   }
 
   /** Connecting fences a predecessor's open transaction, so call it before reading the state topic. */

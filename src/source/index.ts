@@ -7,7 +7,11 @@ import { CollectionSource } from './collection-source.js';
 import { loadSourceStates, stateKey } from './state.js';
 
 export { CollectionSource, isHistoryLost, isRetriableSourceError } from './collection-source.js';
-export type { PipelineStatus } from './collection-source.js';
+export type { CollectionSourceDeps, PipelineStatus } from './collection-source.js';
+export { envelopeMessages, TransactionalWriter } from './transactional-writer.js';
+export type { RecordWriter, WriterTarget } from './transactional-writer.js';
+export { envelopeFromEvent, envelopeFromSnapshot } from './events.js';
+export type { ChangeEvent } from './events.js';
 export { registerSourceMetrics } from './metrics.js';
 export type { SourceState } from './state.js';
 export { loadSourceStates, sourceCaughtUpMs, stateKey } from './state.js';

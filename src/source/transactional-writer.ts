@@ -3,18 +3,47 @@ import { envelopeType, frame, type ChangeEnvelope } from '../envelope/index.js';
 import { chunkBySize, producerConfig } from '../ops/kafka.js';
 import type { SourceState } from './state.js';
 
+/** What a collection pipeline writes through: records and the position they reach, together. */
+export interface RecordWriter {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  commit(envelopes: ChangeEnvelope[], state: SourceState): Promise<void>;
+}
+
+export interface WriterTarget {
+  topic: string;
+  stateTopic: string;
+  stateKey: string;
+  schemaId: number;
+}
+
+/** The Kafka records of envelopes: Confluent-framed Avro, keyed by _id; a delete is followed by a tombstone. */
+export function envelopeMessages(envelopes: ChangeEnvelope[], schemaId: number): Message[] {
+  const messages: Message[] = [];
+  for (const e of envelopes) {
+    messages.push({
+      key: e.key,
+      value: frame(schemaId, envelopeType.toBuffer(e)),
+      headers: { 'tm.op': e.op, 'tm.cluster_time': `${e.source.clusterTimeSeconds}.${e.source.clusterTimeIncrement}` },
+    });
+    // A delete is followed by a tombstone so the topic can be compacted.
+    if (e.op === 'd') messages.push({ key: e.key, value: null });
+  }
+  return messages;
+}
+
 /**
  * Writes a collection's records and the position they reach in one Kafka
  * transaction (exactly once into Kafka). One transactional id per collection:
  * connecting fences any predecessor and aborts the transaction it left open.
  */
-export class TransactionalWriter {
+export class TransactionalWriter implements RecordWriter {
   private readonly producer: Producer;
 
   constructor(
     kafka: Kafka,
     transactionalId: string,
-    private readonly target: { topic: string; stateTopic: string; stateKey: string; schemaId: number },
+    private readonly target: WriterTarget,
   ) {
     this.producer = kafka.producer(producerConfig({ transactionalId }));
   }
@@ -29,16 +58,7 @@ export class TransactionalWriter {
 
   async commit(envelopes: ChangeEnvelope[], state: SourceState): Promise<void> {
     const { topic, stateTopic, stateKey, schemaId } = this.target;
-    const messages: Message[] = [];
-    for (const e of envelopes) {
-      messages.push({
-        key: e.key,
-        value: frame(schemaId, envelopeType.toBuffer(e)),
-        headers: { 'tm.op': e.op, 'tm.cluster_time': `${e.source.clusterTimeSeconds}.${e.source.clusterTimeIncrement}` },
-      });
-      // A delete is followed by a tombstone so the topic can be compacted.
-      if (e.op === 'd') messages.push({ key: e.key, value: null });
-    }
+    const messages = envelopeMessages(envelopes, schemaId);
     const tx = await this.producer.transaction();
     try {
       // Several produce requests, one transaction: a batch of large documents would
