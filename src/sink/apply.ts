@@ -7,6 +7,7 @@ import type { Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
 import { copyLine } from './copy-text.js';
 import { park, takeWaitingOn, type Parked } from './parking.js';
+import { timed } from './phases.js';
 import { loadReferenceGraph, referencedIds, type ForeignKey, type ReferenceGraph } from './references.js';
 import { tableStatements, type TableStatements } from './sql.js';
 
@@ -111,20 +112,24 @@ export class Applier {
   }
 
   private async applySet(client: PoolClient, plan: TablePlan, changes: Change[], out: ApplyOutcome): Promise<void> {
-    const waiting = [
-      ...(await this.missingParents(client, plan, changes.filter((c) => c.op === 'upsert'))),
-      ...(await this.stillReferenced(client, plan, changes.filter((c) => c.op === 'delete'))),
-    ];
-    out.parked += await park(client, keyOf(plan), waiting);
+    const table = plan.mapping.table;
+    const waiting = await timed(table, 'parking-check', async () => {
+      const found = [
+        ...(await this.missingParents(client, plan, changes.filter((c) => c.op === 'upsert'))),
+        ...(await this.stillReferenced(client, plan, changes.filter((c) => c.op === 'delete'))),
+      ];
+      out.parked += await park(client, keyOf(plan), found);
+      return found;
+    });
     const parked = new Set(waiting.map((w) => w.change));
-    const ready = changes.filter((c) => !parked.has(c));
+    const ready = parked.size === 0 ? changes : changes.filter((c) => !parked.has(c));
     if (ready.length === 0) return;
-    const written = await writeChanges(client, plan.sql, ready);
+    const written = await writeChanges(client, table, plan.sql, ready);
     out.upserted += written.upserted;
     out.deleted += written.deleted;
     // Children that waited for these rows can go in now, in this transaction.
     const arrived = ready.filter((c) => c.op === 'upsert').map((c) => c.row[plan.mapping.key.column]!);
-    const woken = await takeWaitingOn(client, this.referencing(plan.mapping.table), arrived);
+    const woken = await timed(table, 'wake', () => takeWaitingOn(client, this.referencing(table), arrived));
     for (const [wokenTable, group] of groupBy(woken, (u) => u.table)) {
       await this.applyTable(client, wokenTable, group.map((u) => u.change), out, false);
     }
@@ -211,30 +216,37 @@ export class Applier {
   }
 }
 
+/** The COPY text lines of changes for a table's staging table: mapped columns, version, op, legacy id. */
+export function* stagingLines(sql: TableStatements, changes: readonly Change[]): Generator<string> {
+  for (const c of changes) {
+    // Deletes carry only the key column; the others stay NULL in staging.
+    const values = sql.dataColumns.map((col) => c.row[col] ?? null);
+    yield copyLine([...values, c.ts.toString(), String(c.ord), c.op === 'delete' ? 'd' : 'u', c.legacyId]);
+  }
+}
+
 /**
  * COPY into the staging table, then set-based delete, tombstone, upsert and
  * id_map statements. No per-row round trips.
  */
-async function writeChanges(client: PoolClient, sql: TableStatements, changes: Change[]): Promise<{ upserted: number; deleted: number }> {
-  await client.query(sql.createStaging);
-  // The same table can be written twice in one transaction (halving, parked rows).
-  await client.query(`TRUNCATE ${sql.staging}`);
-  const lines = function* () {
-    for (const c of changes) {
-      // Deletes carry only the key column; the others stay NULL in staging.
-      const values = sql.dataColumns.map((col) => c.row[col] ?? null);
-      yield copyLine([...values, c.ts.toString(), String(c.ord), c.op === 'delete' ? 'd' : 'u', c.legacyId]);
-    }
-  };
-  await pipeline(Readable.from(lines()), client.query(copyFrom(sql.copy)));
+async function writeChanges(client: PoolClient, table: string, sql: TableStatements, changes: Change[]): Promise<{ upserted: number; deleted: number }> {
+  await timed(table, 'staging', async () => {
+    await client.query(sql.createStaging);
+    // The same table can be written twice in one transaction (halving, parked rows).
+    await client.query(`TRUNCATE ${sql.staging}`);
+  });
+  await timed(table, 'copy', () => pipeline(Readable.from(stagingLines(sql, changes)), client.query(copyFrom(sql.copy))));
   const keys = changes.map((c) => c.row[sql.dataColumns[0]!]!);
-  await client.query(sql.clearParked, [keys, changes.map((c) => c.ts.toString()), changes.map((c) => c.ord)]);
-  const deleted = await client.query(sql.deleteRows);
-  await client.query(sql.upsertTombstones);
-  const upserted = await client.query(sql.upsertRows);
-  await client.query(sql.deleteTombstones);
-  await replaceChildren(client, sql, changes);
-  await client.query(sql.upsertIdMap);
+  await timed(table, 'clear-parked', () => client.query(sql.clearParked, [keys, changes.map((c) => c.ts.toString()), changes.map((c) => c.ord)]));
+  const { deleted, upserted } = await timed(table, 'merge', async () => {
+    const deleted = await client.query(sql.deleteRows);
+    await client.query(sql.upsertTombstones);
+    const upserted = await client.query(sql.upsertRows);
+    await client.query(sql.deleteTombstones);
+    return { deleted, upserted };
+  });
+  await timed(table, 'children', () => replaceChildren(client, sql, changes));
+  await timed(table, 'id-map', () => client.query(sql.upsertIdMap));
   // Rows actually changed: stale or replayed versions are no-ops and not counted.
   return { upserted: upserted.rowCount ?? 0, deleted: deleted.rowCount ?? 0 };
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ParkedSummary } from './parking.js';
+import { observePhases } from './phases.js';
 
 /** Sink metrics per topic: throughput, batch size and apply time, rejections, apply lag. */
 export class SinkMetrics {
@@ -9,10 +10,13 @@ export class SinkMetrics {
   readonly batchRecords: Histogram<'topic'>;
   readonly applySeconds: Histogram<'topic'>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
+  readonly phaseSeconds: Histogram<'table' | 'phase'>;
   private readonly parked: Gauge<'table'>;
   private readonly parkedExpired: Gauge<'table'>;
   private readonly parkedOldest: Gauge<'table'>;
   private readonly newestApplied = new Map<string, number>();
+  /** Stops feeding this registry's phase histogram (the Applier reports phases process-wide). */
+  readonly stopObservingPhases: () => void;
 
   constructor(registry: Registry, now: () => number = Date.now) {
     const registers = [registry];
@@ -38,6 +42,15 @@ export class SinkMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    this.phaseSeconds = new Histogram({
+      name: 'tidemark_sink_phase_seconds',
+      help: 'Time of one phase of a table apply (parking-check, staging, copy, clear-parked, merge, children, id-map, wake)',
+      labelNames: ['table', 'phase'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    const phases = this.phaseSeconds;
+    this.stopObservingPhases = observePhases((table, phase, seconds) => phases.observe({ table, phase }, seconds));
     this.consumerLag = new Gauge({
       name: 'tidemark_sink_consumer_lag_records',
       help: 'Records in the partition after the last applied one (high watermark minus next offset)',
