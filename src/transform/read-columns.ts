@@ -36,14 +36,15 @@ export function readColumns(
   for (const col of columns) {
     const path = joinPath(scope.at, col.segments.join('.'));
     const where = `${scope.label}: column ${col.column} (path ${path})`;
-    const context = { ...scope.context, column: col.column, path };
+    // Built only for a rejection: spreading it for every column of every record was the transform's main cost.
+    const context = () => ({ ...scope.context, column: col.column, path });
     const found = readPath(source, col.segments);
     if (found.kind === 'blocked') {
-      throw new RejectedRecord(`${where}: ${joinPath(scope.at, found.at)} is ${describeValue(found.value)}, not a subdocument`, context);
+      throw new RejectedRecord(`${where}: ${joinPath(scope.at, found.at)} is ${describeValue(found.value)}, not a subdocument`, context());
     }
     if (found.kind === 'missing' || found.kind === 'null') {
       if (!col.nullable) {
-        throw new RejectedRecord(`${where} is ${found.kind === 'null' ? 'NULL' : 'missing'} but NOT NULL`, context);
+        throw new RejectedRecord(`${where} is ${found.kind === 'null' ? 'NULL' : 'missing'} but NOT NULL`, context());
       }
       entries.push([col.column, null]);
     } else {
@@ -58,15 +59,15 @@ export function readColumns(
 /** The jsonb `extra` entry: what no column or child consumed, as canonical Extended JSON. */
 export function extraEntry(rest: Record<string, unknown>, column: string, scope: Scope): Entry {
   const where = `${scope.label}: column ${column} (unmapped fields${scope.at === '' ? '' : ` of ${scope.at}`})`;
-  return [column, withContext({ ...scope.context, column }, () => toJsonbText(rest, where))];
+  return [column, withContext(() => ({ ...scope.context, column }), () => toJsonbText(rest, where))];
 }
 
 /** Conversions throw RejectedRecord with their own message; the context is ours. */
-function withContext<T>(context: Record<string, unknown>, convert: () => T): T {
+function withContext<T>(context: () => Record<string, unknown>, convert: () => T): T {
   try {
     return convert();
   } catch (err) {
-    if (err instanceof RejectedRecord) throw new RejectedRecord(err.message, context);
+    if (err instanceof RejectedRecord) throw new RejectedRecord(err.message, context());
     throw err;
   }
 }

@@ -11,27 +11,28 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z
 
 /** A Date (or lean `{ $date }`, or ISO-8601 string with a zone) as timestamptz input text. */
 export function toTimestamptz(value: unknown, where: string): string {
-  if (value instanceof Date) return fromMillis(value.getTime(), where, describeValue(value));
+  if (value instanceof Date) return fromMillis(value.getTime(), where, () => describeValue(value));
   if (typeof value === 'string') return fromIso(value, where);
   const wrapped = ejsonWrapped(value, '$date');
   if (wrapped !== undefined) {
     if (typeof wrapped === 'string') return fromIso(wrapped, where);
-    if (typeof wrapped === 'number') return fromMillis(wrapped, where, describeValue(value));
+    if (typeof wrapped === 'number') return fromMillis(wrapped, where, () => describeValue(value));
     const ms = ejsonWrapped(wrapped, '$numberLong');
-    if (typeof ms === 'string' && /^-?\d+$/.test(ms)) return fromMillis(Number(ms), where, describeValue(value));
+    if (typeof ms === 'string' && /^-?\d+$/.test(ms)) return fromMillis(Number(ms), where, () => describeValue(value));
   }
   // Epoch numbers are refused: seconds or milliseconds cannot be told apart.
   throw new RejectedRecord(`${where}: ${describeValue(value)} is not a date`, { where });
 }
 
-function fromMillis(ms: number, where: string, shown: string): string {
+/** `shown` describes the value for a rejection; built only then (every date goes through here). */
+function fromMillis(ms: number, where: string, shown: () => string): string {
   const date = new Date(ms);
   if (Number.isNaN(date.getTime())) {
-    throw new RejectedRecord(`${where}: ${shown} is not a valid date`, { where });
+    throw new RejectedRecord(`${where}: ${shown()} is not a valid date`, { where });
   }
   const year = date.getUTCFullYear();
   if (year < 1 || year > 9999) {
-    throw new RejectedRecord(`${where}: ${shown} has year ${year}, outside 0001..9999`, { where });
+    throw new RejectedRecord(`${where}: ${shown()} has year ${year}, outside 0001..9999`, { where });
   }
   return date.toISOString();
 }
@@ -59,7 +60,7 @@ function fromIso(text: string, where: string): string {
   local.setUTCFullYear(year, month - 1, day); // Date.UTC maps years 0..99 to 1900..1999
   const sign = m[9] === '-' ? -1 : 1;
   const utc = local.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
-  const iso = fromMillis(utc, where, JSON.stringify(text));
+  const iso = fromMillis(utc, where, () => JSON.stringify(text));
   const subMillis = micros % 1000;
   return subMillis === 0 ? iso : `${iso.slice(0, -1)}${String(subMillis).padStart(3, '0')}Z`;
 }
