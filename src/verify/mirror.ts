@@ -50,4 +50,14 @@ export class Mirror {
       targetKeys,
     ]);
   }
+
+  /**
+   * Drops keys from both sides: a version settled as rejected (refused by PostgreSQL, or its
+   * parking expired into the dead-letter topic) is accounted for by its dead letter, as a
+   * version the mapping rejects is, so the whole-table checks leave it out on both sides.
+   */
+  async forget(db: Queryable, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    for (const table of [this.src, this.dst]) await db.query(`DELETE FROM ${ident(table)} WHERE ${ident(this.key)} = ANY($1::uuid[])`, [keys]);
+  }
 }

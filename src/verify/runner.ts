@@ -117,6 +117,7 @@ async function run(config: Config, log: Logger, session: VerifySession, mappings
     candidates,
   ).finally(() => clock.close());
   const { outcomes, positions } = settled;
+  for (const [collection, outcome] of outcomes) await comparers.get(collection)?.mirror.forget(db, outcome.rejected.map((r) => r.key));
 
   const unresolved = (collection: string) => {
     const o = outcomes.get(collection) ?? emptySettled();

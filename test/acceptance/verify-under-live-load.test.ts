@@ -28,7 +28,8 @@ const keysOf = (report: Report, collection: string) =>
 
 describe('tidemark verify under a live workload (acceptance soak)', () => {
   beforeAll(async () => {
-    replica = await workloadReplica('verifysoak', logger, 100);
+    // ≈ 4,200 documents, 80 chats: the live mode's chat messages spread the way a marketplace's do.
+    replica = await workloadReplica('verifysoak', logger, 400);
     mongo = createMongoClient(replica.config.mongo.url);
     await mongo.connect();
   }, 300_000);

@@ -14,6 +14,7 @@ import { startPipeline } from '../../src/cli/pipeline.js';
 import { createApplier } from '../../src/sink/apply.js';
 import { retryParked } from '../../src/sink/parked-retry.js';
 import { canonicalKey, loadMappings, uuidFor, type Mapping } from '../../src/transform/index.js';
+import { summarize, verify } from '../../src/verify/index.js';
 import { generateWorkload, tally } from '../../src/workload/generate.js';
 import type { GeneratedDoc } from '../../src/workload/index.js';
 import { dropTestSchema, eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
@@ -130,6 +131,15 @@ describe('Amanat workload end to end', () => {
       [config.postgres.schema],
     );
     expect(disabled).toEqual([]);
+
+    // The verifier agrees, at this scale: every document equal through its mapping, every
+    // rejection and expired orphan a dead letter of that very version, sums and FKs whole.
+    const verifyStarted = Date.now();
+    const report = await verify(config, logger, mappings, { settleTimeoutMs: 60_000 });
+    const verifiedMs = Date.now() - verifyStarted;
+    expect(report.status, summarize(report)).toBe('clean');
+    expect(report.collections.reduce((n, c) => n + c.counts.rejected, 0)).toBe(refused.size);
+    console.log(`[e2e] verified clean in ${(verifiedMs / 1000).toFixed(1)} s (${Math.round(docs.length / (verifiedMs / 1000))} documents/s)`);
     logger.warn({ documents: docs.length, replicatedMs, orphans, rejected: refused.size - orphans }, 'workload replicated');
     console.log(`[e2e] ${docs.length} documents in ${counts.size} collections replicated in ${(replicatedMs / 1000).toFixed(1)} s`);
   }, Number(process.env.TIDEMARK_E2E_TIMEOUT_MS ?? 240_000) + 120_000);
