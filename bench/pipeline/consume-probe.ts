@@ -3,6 +3,7 @@ import type { BenchContext, Measurement, PairedProbe } from '../lib/probe.js';
 import { runSink } from '../../src/sink/index.js';
 import { newestPerKey } from '../../src/sink/changes.js';
 import { topicFor } from '../../src/ops/kafka.js';
+import { bareConsume } from './bare-consumer.js';
 import { openBed, type Bed } from './bed.js';
 import { mediumDocuments } from './documents.js';
 import { timingFirstBatch, signal } from './first-batch.js';
@@ -30,26 +31,7 @@ export function consumeProbe(ctx: BenchContext): PairedProbe {
       const seconds = await produceTransactional(bed.kafka, `${bed.id}-feed`, bed.topic, records);
       ctx.log(`sink-consume: ${n} records produced in ${seconds.toFixed(1)} s`);
     },
-    async runA(): Promise<Measurement> {
-      const { kafka, firstBatchAt } = timingFirstBatch(bed.kafka);
-      const consumer = kafka.consumer({ groupId: bed.freshGroup(), readUncommitted: false });
-      const done = signal<number>();
-      let seen = 0;
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topics: [bed.topic], fromBeginning: true });
-        await consumer.run({
-          eachBatch: async ({ batch }) => {
-            seen += batch.messages.length;
-            if (seen >= n) done.resolve(performance.now());
-          },
-        });
-        const end = await done.promise;
-        return { events: seen, seconds: (end - firstBatchAt()!) / 1000 };
-      } finally {
-        await consumer.disconnect();
-      }
-    },
+    runA: () => bareConsume(bed.kafka, bed.topic, bed.freshGroup(), n),
     async runB(): Promise<Measurement> {
       const { kafka, firstBatchAt } = timingFirstBatch(bed.kafka);
       const config = { ...bed.config, sink: { ...bed.config.sink, groupId: bed.freshGroup() } };

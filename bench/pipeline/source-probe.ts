@@ -1,37 +1,24 @@
-import { Timestamp, type Document } from 'bson';
 import type { Message } from 'kafkajs';
 import type { BenchContext, Measurement, PairedProbe } from '../lib/probe.js';
 import { sourceStateTopic } from '../../src/ops/kafka.js';
-import { CollectionSource, TransactionalWriter, envelopeMessages, type RecordWriter, type SourceState, type WriterTarget } from '../../src/source/index.js';
-import { tokenFromString } from '../../src/source/position.js';
-import { captureStartPosition } from '../../src/source/start-position.js';
+import { CollectionSource, TransactionalWriter, envelopeMessages, type RecordWriter, type WriterTarget } from '../../src/source/index.js';
 import { BENCH_COLLECTION, openBed, type Bed } from './bed.js';
+import { bareWatchDrain, streamingFrom, writeChangesAfterStart, type Changes } from './change-bed.js';
 import { mediumDocuments } from './documents.js';
 import { signal } from './first-batch.js';
 import { envelopesOf, insertEvents, produceTransactional, recordsOf } from './records.js';
 
-/** A collection with `n` inserts after a recorded start position: every run streams the same changes. */
 interface ChangeBed {
   bed: Bed;
-  start: SourceState['start'];
+  changes: Changes;
   n: number;
 }
 
 async function changeBed(probe: string, n: number, ctx: BenchContext): Promise<ChangeBed> {
   const bed = await openBed(probe, { migrate: false });
-  const collection = bed.db.collection(BENCH_COLLECTION);
-  await collection.insertOne({ _id: 'bench-warm-up' } as Document); // the database exists before the start is taken
-  await collection.deleteOne({ _id: 'bench-warm-up' } as Document);
-  const start = await captureStartPosition(bed.db, collection);
-  const docs = mediumDocuments(n);
-  for (let i = 0; i < docs.length; i += 1000) await collection.insertMany(docs.slice(i, i + 1000));
+  const changes = await writeChangesAfterStart(bed.db, mediumDocuments(n));
   ctx.log(`${probe}: ${n} inserts written after the stream start`);
-  return { bed, start, n };
-}
-
-/** Streaming from the recorded start: the state the source has after its snapshot. */
-function streamingFrom(start: SourceState['start']): SourceState {
-  return { phase: 'stream', start, snapshotLastKey: null, snapshotCount: 0, resumeToken: start.token, clusterTime: start.clusterTime, ordinal: 0, updatedAtMs: Date.now() };
+  return { bed, changes, n };
 }
 
 /** Runs tidemark's collection pipeline over the bed's changes through `writer`, until `n` envelopes were committed. */
@@ -57,7 +44,7 @@ async function runSource(cb: ChangeBed, writer: (count: (k: number) => void) => 
   await source.connect();
   const controller = new AbortController();
   const started = performance.now();
-  const running = source.run(controller.signal, streamingFrom(cb.start));
+  const running = source.run(controller.signal, streamingFrom(cb.changes.start));
   running.catch(done.reject);
   try {
     const end = await done.promise;
@@ -65,25 +52,6 @@ async function runSource(cb: ChangeBed, writer: (count: (k: number) => void) => 
   } finally {
     controller.abort();
     await running.catch(() => undefined);
-  }
-}
-
-/** A bare change-stream drain of the bed's changes from the recorded start. */
-async function bareDrain(cb: ChangeBed): Promise<Measurement> {
-  const { bed, start } = cb;
-  const options = start.token
-    ? { resumeAfter: tokenFromString(start.token), maxAwaitTimeMS: 250 }
-    : { startAtOperationTime: new Timestamp({ t: start.clusterTime.t, i: start.clusterTime.i }), maxAwaitTimeMS: 250 };
-  const started = performance.now();
-  const stream = bed.db.collection(BENCH_COLLECTION).watch([], { ...options, fullDocument: bed.config.source.fullDocument });
-  let seen = 0;
-  try {
-    while (seen < cb.n) {
-      if (await stream.tryNext()) seen++;
-    }
-    return { events: seen, seconds: (performance.now() - started) / 1000 };
-  } finally {
-    await stream.close();
   }
 }
 
@@ -103,7 +71,7 @@ export function sourceReadProbe(ctx: BenchContext): PairedProbe {
     async setup() {
       cb = await changeBed('sourceread', n, ctx);
     },
-    runA: () => bareDrain(cb),
+    runA: () => bareWatchDrain(cb.changes, cb.bed.config.source.fullDocument),
     runB: () =>
       runSource(cb, (count) => (_id, target) => ({
         connect: async () => undefined,

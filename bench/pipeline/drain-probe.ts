@@ -1,0 +1,117 @@
+import type { Message } from 'kafkajs';
+import type { BenchContext, Measurement, PairedProbe } from '../lib/probe.js';
+import { startPipeline } from '../../src/cli/pipeline.js';
+import { ensureCollectionTopics, topicFor } from '../../src/ops/kafka.js';
+import { runSource } from '../../src/source/index.js';
+import { openSinkBed, type SinkBed } from '../sink/bed.js';
+import { sqlOnlyRun } from '../sink/runs.js';
+import { bareConsume } from './bare-consumer.js';
+import { BENCH_COLLECTION } from './bed.js';
+import { bareWatchDrain, insertAll, writeChangesAfterStart, type Changes } from './change-bed.js';
+import { mediumDocuments } from './documents.js';
+import { produceTransactional } from './records.js';
+import { drainRates } from './shared-figures.js';
+
+/**
+ * End-to-end backlog drain: N changes written to MongoDB while tidemark is stopped
+ * (its source already streaming), then source + sink started (startPipeline) and
+ * timed until PostgreSQL holds every row; against the slowest stage ceiling, each
+ * measured in the same run over the same N: bare watch() drain, raw transactional
+ * produce, bare kafkajs consume, SQL-only COPY + merge. The ratio uses the drain from
+ * the first row to the last (the ceilings leave connecting and group joins out too);
+ * start-up to the first row is reported beside it.
+ */
+export function drainProbe(ctx: BenchContext): PairedProbe {
+  const n = ctx.quick ? 6_000 : 30_000;
+  let sb: SinkBed;
+  let changes: Changes;
+  let produceTopic: string;
+  let records: Message[];
+  let runs = 0;
+  return {
+    id: 'end-to-end-drain',
+    ratio: 'end-to-end backlog drain ÷ slowest stage ceiling',
+    target: 0.7,
+    a: 'slowest stage ceiling',
+    b: 'tidemark source + sink',
+    async setup() {
+      sb = await openSinkBed('drain', { changes: n, batchRecords: 5_000 });
+      const { bed } = sb;
+      await sb.produce(); // the consume ceiling's input
+      records = sb.messages;
+      const ceilings = bed.derived('_ceil');
+      await ensureCollectionTopics(bed.kafka, ceilings, [BENCH_COLLECTION]);
+      produceTopic = topicFor(ceilings, BENCH_COLLECTION);
+      changes = await writeChangesAfterStart(bed.mongo.db(ceilings.mongo.database), mediumDocuments(n));
+      ctx.log(`end-to-end-drain: ${n} medium changes ready for every stage`);
+    },
+    async runA(): Promise<Measurement> {
+      const { bed } = sb;
+      const watch = await bareWatchDrain(changes, bed.config.source.fullDocument);
+      const produce = await produceTransactional(bed.kafka, `${bed.id}-ceil-${++runs}`, produceTopic, records, bed.config.source.maxBatchSize);
+      const consume = await bareConsume(bed.kafka, bed.topic, bed.freshGroup(), n);
+      await sb.reset();
+      const sql = await sqlOnlyRun(sb);
+      const seconds = { watch: watch.seconds, produce, consume: consume.seconds, sql: sql.seconds };
+      const slowest = Math.max(...Object.values(seconds));
+      return {
+        events: n,
+        seconds: slowest,
+        extra: Object.fromEntries(Object.entries(seconds).map(([stage, s]) => [`${stage}PerSecond`, n / s])),
+      };
+    },
+    async runB(): Promise<Measurement> {
+      const { bed } = sb;
+      const config = bed.derived(`_r${++runs}`);
+      await sb.reset();
+      await primeSource(config, bed.logger);
+      await insertAll(bed.mongo.db(config.mongo.database), mediumDocuments(n));
+      const count = async () => (await bed.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM payments')).rows[0]!.n;
+      const started = performance.now();
+      const pipeline = startPipeline(config, bed.logger, bed.mappings);
+      try {
+        let first: { at: number; rows: number } | undefined;
+        const deadline = Date.now() + 300_000;
+        for (;;) {
+          if (pipeline.error) throw pipeline.error;
+          if (Date.now() > deadline) throw new Error(`PostgreSQL holds ${await count()} of ${n} rows after 300 s`);
+          const rows = await count();
+          const now = performance.now();
+          if (rows > 0 && !first) first = { at: now, rows };
+          if (rows >= n && first) {
+            const seconds = (now - first.at) / 1000;
+            drainRates.push((rows - first.rows) / seconds);
+            return {
+              events: rows - first.rows,
+              seconds,
+              extra: { startupSeconds: (first.at - started) / 1000, totalSeconds: (now - started) / 1000, totalPerSecond: n / ((now - started) / 1000) },
+            };
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        await pipeline.stop();
+      }
+    },
+    async teardown() {
+      await sb?.close();
+    },
+  };
+}
+
+/** Runs the source alone until it streams (its snapshot of the empty collection done), then stops it: tidemark is "stopped but set up". */
+async function primeSource(config: import('../../src/ops/config.js').Config, logger: import('../../src/ops/logger.js').Logger): Promise<void> {
+  const controller = new AbortController();
+  let pipelines: Array<{ status: string }> = [];
+  const running = runSource(config, logger, [BENCH_COLLECTION], controller.signal, { observe: (p) => (pipelines = p) });
+  let failed: unknown;
+  running.catch((err) => (failed = err));
+  const deadline = Date.now() + 60_000;
+  while (!(pipelines.length > 0 && pipelines.every((p) => p.status === 'streaming'))) {
+    if (failed) throw failed;
+    if (Date.now() > deadline) throw new Error('the source did not reach streaming within 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  controller.abort();
+  await running;
+}
