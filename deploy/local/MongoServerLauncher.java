@@ -28,6 +28,8 @@
 // wallTime, no client.watch() (cluster-wide), no rename/dropDatabase events,
 // updateDescription is derived from the update operators and the post-image
 // ($set of an unchanged value is still reported; nested diffs are not split further).
+// The oplog is capped (-Dtidemark.mongo.oplogMaxEntries, 300,000 entries): a stream resuming
+// before its oldest entry fails with ChangeStreamHistoryLost (286), as on a real server.
 // -Dtidemark.mongo.changeEvents=upstream keeps mongo-java-server's own oplog instead.
 
 import de.bwaldvogel.mongo.MongoBackend;
@@ -41,6 +43,7 @@ import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.BsonTimestamp;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.MongoServerError;
 import de.bwaldvogel.mongo.oplog.Oplog;
 import de.bwaldvogel.mongo.oplog.OplogCursor;
 import de.bwaldvogel.mongo.oplog.OplogPosition;
@@ -214,9 +217,27 @@ class ChangeEventOplog implements Oplog {
         if (doc != null) entry.append("doc", doc.cloneDeeply());
         if (updateDescription != null) entry.append("updateDescription", updateDescription);
         entries.put(ts.getValue(), entry);
+        // Capped like a real oplog: the oldest entries go, and a stream still behind them
+        // gets ChangeStreamHistoryLost (events() below), never a silent gap.
+        while (entries.size() > MAX_ENTRIES) {
+            Document trimmed = entries.pollFirstEntry().getValue();
+            long at = ((BsonTimestamp) trimmed.get("ts")).getValue();
+            trimmedThrough.put(trimmed.get("db") + "." + trimmed.get("coll"), at);
+            trimmedThrough.put(String.valueOf(trimmed.get("db")), at);
+        }
         version++;
         notifyAll();
     }
+
+    /** tidemark.mongo.oplogMaxEntries: entries kept (a real oplog is capped by size). */
+    private static final int MAX_ENTRIES = Integer.getInteger("tidemark.mongo.oplogMaxEntries", 300_000);
+    /**
+     * "db" and "db.coll" -> ts value of the newest entry of theirs trimmed away; guarded by this.
+     * Per namespace because a cursor's position here moves only with the events it returns
+     * (a real server's scan moves past other collections' entries too), so a quiet stream
+     * must not lose its history to other collections' writes.
+     */
+    private final Map<String, Long> trimmedThrough = new java.util.HashMap<>();
 
     private long version; // guarded by this; bumped on every entry
 
@@ -455,8 +476,15 @@ class ChangeEventOplog implements Oplog {
      */
     private Stream<Document> events(OplogPosition position, String db, String collFilter, boolean updateLookup) {
         List<Document> tail;
+        long from = Long.parseUnsignedLong(position.toHexString(), 16);
         synchronized (this) {
-            tail = new ArrayList<>(entries.tailMap(Long.parseUnsignedLong(position.toHexString(), 16), true).values());
+            // Entries after `from` were trimmed: resuming here would skip them, as MongoDB refuses to.
+            Long trimmed = trimmedThrough.get(collFilter == null ? db : db + "." + collFilter);
+            if (trimmed != null && Long.compareUnsigned(from, trimmed) < 0) {
+                throw new MongoServerError(286, "ChangeStreamHistoryLost",
+                    "Resume of change stream was not possible, as the resume point may no longer be in the oplog.");
+            }
+            tail = new ArrayList<>(entries.tailMap(from, true).values());
         }
         return tail.stream()
             .filter(e -> new OplogPosition((BsonTimestamp) e.get("ts")).isAfter(position))
