@@ -161,7 +161,10 @@ export async function runSink(
   const pool = new pg.Pool({
     connectionString: config.postgres.url,
     max: 4,
-    options: `-c search_path=${config.postgres.schema}`,
+    // JIT off: on small batches its compile time (hundreds of ms, measured on the parked-change
+    // retry and the merge) dwarfs the statements it speeds up; estimates on tables autovacuum
+    // has not analysed yet make the planner reach for it often.
+    options: `-c search_path=${config.postgres.schema} -c jit=off`,
     application_name: `tidemark-sink ${config.sink.groupId}`,
   });
   // A connection that dies (restart, failover) fails the query in flight, which retries

@@ -23,7 +23,7 @@ export interface VerifySession {
 export async function openSession(config: Config, log: Logger): Promise<VerifySession> {
   const db = new pg.Client({
     connectionString: config.postgres.url,
-    options: `-c search_path=${config.postgres.schema} -c TimeZone=UTC -c statement_timeout=${config.verify.statementTimeoutMs}`,
+    options: `-c search_path=${config.postgres.schema} -c TimeZone=UTC -c statement_timeout=${config.verify.statementTimeoutMs} -c jit=off`,
     application_name: 'tidemark-verify',
     connectionTimeoutMillis: 10_000,
   });
