@@ -41,8 +41,8 @@ export async function applierRun(sb: SinkBed): Promise<{ seconds: number; phases
 }
 
 /**
- * The ceiling: per batch, COPY of the same text into the same staging table, the
- * sink's merge statements and its id_map statement, one transaction. Seconds of
+ * The ceiling: per batch, COPY of the same text into the same staging table and the
+ * sink's merge statement (delete, tombstones, upsert, id_map), one transaction. Seconds of
  * the whole, and of the merge statements alone.
  */
 export async function sqlOnlyRun(sb: SinkBed, pool: pg.Pool = sb.bed.pool): Promise<{ seconds: number; merge: number; copy: number }> {
@@ -59,14 +59,10 @@ export async function sqlOnlyRun(sb: SinkBed, pool: pg.Pool = sb.bed.pool): Prom
       const c0 = performance.now();
       await pipeline(Readable.from([text]), client.query(copyFrom(sql.copy)));
       const m0 = performance.now();
-      await client.query(sql.deleteRows);
-      await client.query(sql.upsertTombstones);
-      await client.query(sql.upsertRows);
-      await client.query(sql.deleteTombstones);
+      await client.query(sql.merge);
       const m1 = performance.now();
       copy += m0 - c0;
       merge += m1 - m0;
-      await client.query(sql.upsertIdMap);
       await client.query('COMMIT');
     }
     return { seconds: (performance.now() - started) / 1000, merge: merge / 1000, copy: copy / 1000 };
@@ -100,6 +96,10 @@ export async function sinkDrainRun(sb: SinkBed, opts: { pgUrl?: string; timeoutM
   const running = runSink(config, bed.logger, createKafka(config, bed.logger, '-bench-sink'), bed.mappings, (c) => topicFor(config, c), controller.signal, metrics);
   running.catch((err) => (failed = err));
   const records = async () => (await metrics.records.get()).values.reduce((n, v) => n + v.value, 0);
+  const phases: Record<string, number> = {};
+  const stopPhases = observePhases((table, phase, s) => {
+    if (table === sb.mapping.table) phases[phase] = (phases[phase] ?? 0) + s;
+  });
   try {
     const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
     let first: { t: number; records: number; cpu: ReturnType<typeof cpuSnapshot> } | undefined;
@@ -111,7 +111,7 @@ export async function sinkDrainRun(sb: SinkBed, opts: { pgUrl?: string; timeoutM
       if (n >= total && first) {
         const seconds = (performance.now() - first.t) / 1000;
         if (n === first.records) throw new Error('the sink applied everything in one batch: nothing left to time (use more records)');
-        return { events: n - first.records, seconds, cpu: cpuDelta(first.cpu, cpuSnapshot()) };
+        return { events: n - first.records, seconds, cpu: cpuDelta(first.cpu, cpuSnapshot()), extra: await drainExtras(metrics, phases) };
       }
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -119,7 +119,22 @@ export async function sinkDrainRun(sb: SinkBed, opts: { pgUrl?: string; timeoutM
     controller.abort();
     await running.catch(() => undefined);
     metrics.stopObservingPhases();
+    stopPhases();
   }
+}
+
+/** Where a drain's time went: batches and their mean size, transaction time, apply phases (whole drain, start-up batch included). */
+async function drainExtras(metrics: SinkMetrics, phases: Record<string, number>): Promise<Record<string, number>> {
+  const sumCount = async (h: SinkMetrics['applySeconds']) => {
+    const values = (await h.get()).values;
+    const of = (suffix: string) => values.filter((v) => v.metricName?.endsWith(suffix)).reduce((n, v) => n + v.value, 0);
+    return { sum: of('_sum'), count: of('_count') };
+  };
+  const batches = await sumCount(metrics.batchRecords);
+  const apply = await sumCount(metrics.applySeconds);
+  const out: Record<string, number> = { batches: batches.count, mean_batch_records: batches.sum / Math.max(1, batches.count), transaction_s: apply.sum };
+  for (const [phase, s] of Object.entries(phases)) out[`${phase}_s`] = s;
+  return out;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
-import { copyLine } from './copy-text.js';
+import { copyChunks, copyLine } from './copy-text.js';
 import { park, takeWaitingOn, type Parked } from './parking.js';
 import { timed } from './phases.js';
 import { loadReferenceGraph, referencedIds, type ForeignKey, type ReferenceGraph } from './references.js';
@@ -149,12 +149,16 @@ export class Applier {
     }
     const present = new Set<string>();
     const parkedParents = new Set<string>();
-    for (const [parentTable, { key, ids }] of wanted) {
-      const { rows } = await client.query<{ id: string }>(
-        `SELECT ${ident(key)}::text AS id FROM ${ident(parentTable)} WHERE ${ident(key)} = ANY($1::uuid[])`,
-        [[...ids]],
-      );
-      for (const r of rows) present.add(`${parentTable}\u0000${r.id}`);
+    // Every parent table in one round trip.
+    const lookups = [...wanted].map(
+      ([parentTable, { key }], i) =>
+        `SELECT ${pg.escapeLiteral(parentTable)} AS parent, ${ident(key)}::text AS id FROM ${ident(parentTable)} WHERE ${ident(key)} = ANY($${i + 1}::uuid[])`,
+    );
+    if (lookups.length > 0) {
+      const { rows } = await client.query<{ parent: string; id: string }>(lookups.join(' UNION ALL '), [...wanted.values()].map(({ ids }) => [...ids]));
+      for (const r of rows) present.add(`${r.parent}\u0000${r.id}`);
+    }
+    for (const [parentTable, { ids }] of wanted) {
       if (fks.some((fk) => fk.parentTable === parentTable && fk.deferred)) {
         // Only a parked parent that waits for nothing but rows of this batch (or rows
         // already written) is sure to be woken and applied in this transaction.
@@ -235,20 +239,14 @@ async function writeChanges(client: PoolClient, table: string, sql: TableStateme
     // The same table can be written twice in one transaction (halving, parked rows).
     await client.query(`TRUNCATE ${sql.staging}`);
   });
-  await timed(table, 'copy', () => pipeline(Readable.from(stagingLines(sql, changes)), client.query(copyFrom(sql.copy))));
+  await timed(table, 'copy', () => pipeline(Readable.from(copyChunks(stagingLines(sql, changes))), client.query(copyFrom(sql.copy))));
   const keys = changes.map((c) => c.row[sql.dataColumns[0]!]!);
   await timed(table, 'clear-parked', () => client.query(sql.clearParked, [keys, changes.map((c) => c.ts.toString()), changes.map((c) => c.ord)]));
-  const { deleted, upserted } = await timed(table, 'merge', async () => {
-    const deleted = await client.query(sql.deleteRows);
-    await client.query(sql.upsertTombstones);
-    const upserted = await client.query(sql.upsertRows);
-    await client.query(sql.deleteTombstones);
-    return { deleted, upserted };
-  });
+  // One round trip: delete, tombstones, upsert, tombstone clean-up and id_map (sql.merge).
+  const [deleted, , upserted] = await timed(table, 'merge', async () => (await client.query(sql.merge)) as unknown as pg.QueryResult[]);
   await timed(table, 'children', () => replaceChildren(client, sql, changes));
-  await timed(table, 'id-map', () => client.query(sql.upsertIdMap));
   // Rows actually changed: stale or replayed versions are no-ops and not counted.
-  return { upserted: upserted.rowCount ?? 0, deleted: deleted.rowCount ?? 0 };
+  return { upserted: upserted?.rowCount ?? 0, deleted: deleted?.rowCount ?? 0 };
 }
 
 /** Child rows of the parents whose upsert won: all removed, then all inserted (replace per parent). */
@@ -263,7 +261,7 @@ async function replaceChildren(client: PoolClient, sql: TableStatements, changes
         for (const row of c.children[i]?.rows ?? []) yield copyLine([...child.dataColumns.map((col) => row[col] ?? null), c.row[root]!]);
       }
     };
-    await pipeline(Readable.from(lines()), client.query(copyFrom(child.copy)));
+    await pipeline(Readable.from(copyChunks(lines())), client.query(copyFrom(child.copy)));
   }
   for (const child of sql.children) if (child.deleteRows) await client.query(child.deleteRows);
   for (const child of sql.children) await client.query(child.insertRows);

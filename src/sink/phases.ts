@@ -9,11 +9,10 @@ export type SinkPhase =
   | 'copy'
   /** Removing parked versions the batch supersedes. */
   | 'clear-parked'
-  /** Delete, tombstones and the version-guarded upsert. */
+  /** Delete, tombstones, the version-guarded upsert and id_map, one round trip. */
   | 'merge'
   /** Child tables replaced for the parents whose upsert won. */
   | 'children'
-  | 'id-map'
   /** Parked changes woken by the rows just written. */
   | 'wake';
 

@@ -20,6 +20,11 @@ export interface TableStatements {
   deleteTombstones: string;
   upsertIdMap: string;
   clearParked: string;
+  /**
+   * deleteRows, upsertTombstones, upsertRows, deleteTombstones and upsertIdMap as one
+   * multi-statement query (one round trip; results in that order).
+   */
+  merge: string;
   /** Child tables in depth-first order (parents before their children). */
   children: ChildStatements[];
 }
@@ -38,6 +43,11 @@ export interface ChildStatements {
 }
 
 export function tableStatements(mapping: Mapping, schema: string): TableStatements {
+  const statements = singleStatements(mapping, schema);
+  return { ...statements, merge: [statements.deleteRows, statements.upsertTombstones, statements.upsertRows, statements.deleteTombstones, statements.upsertIdMap].join(';\n') };
+}
+
+function singleStatements(mapping: Mapping, schema: string): Omit<TableStatements, 'merge'> {
   const target = `${ident(schema)}.${ident(mapping.table)}`;
   const key = ident(mapping.key.column);
   const columns = columnSqlTypes(mapping);
