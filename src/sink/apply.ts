@@ -249,13 +249,19 @@ async function writeChanges(client: PoolClient, table: string, sql: TableStateme
   return { upserted: upserted?.rowCount ?? 0, deleted: deleted?.rowCount ?? 0 };
 }
 
-/** Child rows of the parents whose upsert won: all removed, then all inserted (replace per parent). */
+/**
+ * Child rows of the parents whose upsert won: all removed, then all inserted (replace per
+ * parent). Round trips are what a batch of a many-child table (purchase requests: 8 child
+ * tables) costs, so only child tables with rows are staged, and the preparation and the
+ * replacement each go as one multi-statement query (plain SQL, no parameters).
+ */
 async function replaceChildren(client: PoolClient, sql: TableStatements, changes: Change[]): Promise<void> {
   if (sql.children.length === 0) return;
   const root = sql.dataColumns[0]!; // the key column comes first
+  const filled = sql.children.filter((_, i) => changes.some((c) => (c.children[i]?.rows.length ?? 0) > 0));
+  if (filled.length > 0) await client.query(filled.flatMap((child) => [child.createStaging, `TRUNCATE ${child.staging}`]).join(';\n'));
   for (const [i, child] of sql.children.entries()) {
-    await client.query(child.createStaging);
-    await client.query(`TRUNCATE ${child.staging}`);
+    if (!filled.includes(child)) continue;
     const lines = function* () {
       for (const c of changes) {
         for (const row of c.children[i]?.rows ?? []) yield copyLine([...child.dataColumns.map((col) => row[col] ?? null), c.row[root]!]);
@@ -263,8 +269,9 @@ async function replaceChildren(client: PoolClient, sql: TableStatements, changes
     };
     await pipeline(Readable.from(copyChunks(lines())), client.query(copyFrom(child.copy)));
   }
-  for (const child of sql.children) if (child.deleteRows) await client.query(child.deleteRows);
-  for (const child of sql.children) await client.query(child.insertRows);
+  // Direct children's rows go (nested ones cascade), then the new rows, parents' tables first.
+  const deletes = sql.children.flatMap((child) => (child.deleteRows ? [child.deleteRows] : []));
+  await client.query([...deletes, ...filled.map((child) => child.insertRows)].join(';\n'));
 }
 
 /** foreign_key_violation, unique_violation: states another row's change can end. */
