@@ -102,20 +102,30 @@ export async function takeWaitingOn(client: PoolClient, tables: readonly string[
 }
 
 /**
+ * A change that keeps failing is retried after as long again as it had been parked at its
+ * last try (doubling), at most this long apart: a delete blocked by rows that stay (a request
+ * its payments still reference) costs a round less and less often, and rounds stay short,
+ * so they hold parked rows the consumer's own transactions wait for only briefly.
+ */
+const RETRY_BACKOFF_CAP_MS = 60_000;
+
+/**
  * Takes out parked changes worth another try, longest-untried first (rows other sinks
  * hold are skipped): those waiting for nothing in particular (a blocked delete, a
  * conflict), and those whose every awaited parent is now written, which a wake-up
  * missed (the parent committed while the child was being parked). Changes still
- * waiting for a parent stay untouched: its arrival wakes them.
+ * waiting for a parent stay untouched: its arrival wakes them. Backs off per change
+ * (RETRY_BACKOFF_CAP_MS).
  */
 export async function takeForRetry(client: PoolClient, tables: readonly string[], limit: number, notSinceMs: number): Promise<Unparked[]> {
   const { rows } = await client.query<ParkedRow>(
     `DELETE FROM tidemark_parked WHERE (target_table, id) IN (
        SELECT target_table, id FROM tidemark_parked pk
        WHERE target_table = ANY($3) AND retried_at < now() - $2 * interval '1 millisecond'
+         AND retried_at < now() - least(retried_at - parked_at, $4 * interval '1 millisecond')
          AND ${ALL_PARENTS_WRITTEN}
        ORDER BY retried_at LIMIT $1 FOR UPDATE SKIP LOCKED) ${RETURNING}`,
-    [limit, notSinceMs, tables],
+    [limit, notSinceMs, tables, RETRY_BACKOFF_CAP_MS],
   );
   return rows.map(unparked);
 }

@@ -196,6 +196,31 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     expect(await ids('parents')).not.toContain(uuidFor('parents', p));
   });
 
+  it('backs off a change that keeps failing: retried again only after as long as it had been parked', async () => {
+    const [p, k] = [new ObjectId(), new ObjectId()];
+    await inTransaction('parents', [change('parents', 'upsert', p, { name: 'stays' }, 40)]);
+    await inTransaction('kids', [change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString('1') }, 40)]);
+    await inTransaction('parents', [change('parents', 'delete', p, {}, 41)]);
+    const producer = new CapturingProducer() as unknown as Producer;
+    const policy = { retryIntervalMs: 0, maxAgeMs: 3_600_000, onExpired: 'report' } as const;
+    const retriedAt = async () =>
+      Number((await pool.query<{ at: string }>(`SELECT extract(epoch FROM retried_at)::text AS at FROM tidemark_parked WHERE id = $1`, [uuidFor('parents', p)])).rows[0]!.at);
+    await new Promise((r) => setTimeout(r, 400));
+    const first = await retriedAt();
+    await retryParked(pool, applier, producer, policy, log); // tried (still referenced): parked again, 400 ms old
+    const second = await retriedAt();
+    expect(second).toBeGreaterThan(first);
+    await retryParked(pool, applier, producer, policy, log); // too soon: it waits 400 ms more
+    expect(await retriedAt()).toBe(second);
+    await new Promise((r) => setTimeout(r, 500));
+    await retryParked(pool, applier, producer, policy, log);
+    expect(await retriedAt()).not.toBe(second);
+    await inTransaction('kids', [change('kids', 'delete', k, {}, 42)]);
+    await pool.query(`UPDATE tidemark_parked SET retried_at = parked_at WHERE id = $1`, [uuidFor('parents', p)]);
+    await retryParked(pool, applier, producer, policy, log);
+    expect(await ids('parents')).not.toContain(uuidFor('parents', p));
+  });
+
   it('applies rows that refer to rows of their own batch; parks the ones whose chain is dangling', async () => {
     const [a, b, c, d, e] = [new ObjectId(), new ObjectId(), new ObjectId(), new ObjectId(), new ObjectId()];
     const outcome = await inTransaction('people', [
