@@ -16,11 +16,25 @@ async function measured(run: () => Promise<Measurement>): Promise<Measurement> {
 
 const message = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 
+/**
+ * Setup is not measured, and on a shared broker a fresh topic's metadata can lag
+ * ("does not host this topic-partition"): one more try after a teardown, said aloud.
+ */
+async function setUp(p: PairedProbe | FigureProbe, ctx: BenchContext): Promise<void> {
+  ctx.log(`[${p.id}] setup`);
+  try {
+    await p.setup();
+  } catch (err) {
+    ctx.log(`[${p.id}] setup failed, trying once more: ${err instanceof Error ? err.message : String(err)}`);
+    await p.teardown().catch(() => undefined);
+    await p.setup();
+  }
+}
+
 export async function runPaired(p: PairedProbe, stage: string, ctx: BenchContext, cores: number): Promise<PairedResult> {
   const result: PairedResult = { kind: 'paired', id: p.id, stage, ratio: p.ratio, a: p.a, b: p.b, target: p.target, runsA: [], runsB: [] };
   try {
-    ctx.log(`[${p.id}] setup`);
-    await p.setup();
+    await setUp(p, ctx);
     for (let i = 0; i < ctx.pairs; i++) {
       const a = await measured(() => p.runA());
       result.runsA.push(a);
@@ -51,8 +65,7 @@ export async function runPaired(p: PairedProbe, stage: string, ctx: BenchContext
 export async function runFigure(p: FigureProbe, stage: string, ctx: BenchContext, times: number): Promise<FigureResult> {
   const result: FigureResult = { kind: 'figure', id: p.id, stage, what: p.what, runs: [], figures: {} };
   try {
-    ctx.log(`[${p.id}] setup`);
-    await p.setup();
+    await setUp(p, ctx);
     for (let i = 0; i < times; i++) {
       result.runs.push(await p.run());
       ctx.log(`[${p.id}] run ${i + 1}/${times}: ${JSON.stringify(result.runs[result.runs.length - 1])}`);

@@ -33,7 +33,8 @@ export function memoryFigures(samples: readonly number[]): { rss_peak_mb: number
 }
 
 export function memoryProbe(ctx: BenchContext): FigureProbe {
-  const backlog = 10 * (ctx.quick ? 10_000 : 20_000);
+  // Ten full batches behind (quick: 50,000 records), or 200,000 records (full run).
+  const backlog = 10 * (ctx.quick ? sizes(ctx).batchRecords : 20_000);
   let sb: SinkBed | undefined;
   let child: ChildProcess | undefined;
   return {

@@ -10,10 +10,10 @@ export function sizes(ctx: BenchContext) {
   return {
     batchRecords: 5000,
     /** Rows per run of the COPY / merge / total probes. */
-    rows: ctx.quick ? 20_000 : 50_000,
+    rows: ctx.quick ? 10_000 : 50_000,
     /** Rows per naive run: per-row round trips make it slow, and its rate does not depend on the count. */
-    naiveLoopback: ctx.quick ? 5_000 : 15_000,
-    naiveDelayed: ctx.quick ? 1_500 : 4_000,
+    naiveLoopback: ctx.quick ? 3_000 : 15_000,
+    naiveDelayed: ctx.quick ? 800 : 4_000,
   };
 }
 

@@ -7,7 +7,7 @@ import type { SinkBed } from './bed.js';
 export function psqlCopyScript(sb: SinkBed, files: readonly string[]): string {
   const into = sb.sql.copy.replace(/^COPY /, '\\copy ').replace(/ FROM STDIN$/, '');
   const lines = ['\\set ON_ERROR_STOP 1', sb.sql.createStaging + ';', '\\timing on'];
-  for (const f of files) lines.push('BEGIN;', `TRUNCATE ${sb.sql.staging};`, `${into} FROM '${f.replace(/'/g, "''")}'`, 'COMMIT;');
+  for (const f of files) lines.push('BEGIN;', `DELETE FROM ${sb.sql.staging};`, `${into} FROM '${f.replace(/'/g, "''")}'`, 'COMMIT;');
   return lines.join('\n') + '\n';
 }
 

@@ -54,8 +54,7 @@ export async function sqlOnlyRun(sb: SinkBed, pool: pg.Pool = sb.bed.pool): Prom
     const started = performance.now();
     for (const text of sb.copyText) {
       await client.query('BEGIN');
-      await client.query(sql.createStaging);
-      await client.query(`TRUNCATE ${sql.staging}`);
+      await client.query(`${sql.createStaging};\nDELETE FROM ${sql.staging}`);
       const c0 = performance.now();
       await pipeline(Readable.from([text]), client.query(copyFrom(sql.copy)));
       const m0 = performance.now();
