@@ -2,6 +2,7 @@ import type { ProbeFactory } from '../lib/probe.js';
 import { decodeProbe, encodeProbe } from './codec-probe.js';
 import { consumeProbe } from './consume-probe.js';
 import { drainProbe } from './drain-probe.js';
+import { latencyProbe } from './latency-probe.js';
 import { sourceProduceProbe, sourceReadProbe } from './source-probe.js';
 
 /** The pipeline stage probes: consume path, source, envelope codec, end to end, snapshot. */
@@ -12,4 +13,5 @@ export const pipelineProbes: ProbeFactory = (ctx) => [
   encodeProbe(ctx),
   decodeProbe(ctx),
   drainProbe(ctx),
+  latencyProbe(ctx),
 ];

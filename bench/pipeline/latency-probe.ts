@@ -1,0 +1,201 @@
+import { EJSON, type Document, type ObjectId } from 'bson';
+import pg from 'pg';
+import type { BenchContext, FigureProbe } from '../lib/probe.js';
+import { median } from '../lib/stats.js';
+import { startPipeline, type RunningPipeline } from '../../src/cli/pipeline.js';
+import { uuidFor } from '../../src/transform/index.js';
+import { Random } from '../../src/workload/random.js';
+import { mediumDocument, type Parents } from '../lib/shapes.js';
+import { insertParents, resetTarget } from '../sink/bed.js';
+import { BENCH_COLLECTION, openBed, type Bed } from './bed.js';
+import { mediumSet } from './documents.js';
+import { drainProbe } from './drain-probe.js';
+import { bounded, percentile, thirds, type Sample } from './latency-figures.js';
+import { drainRates } from './shared-figures.js';
+
+const LOADS = [25, 50, 80] as const;
+
+/**
+ * End-to-end latency at 25, 50 and 80 % of the drain rate measured in the same run.
+ *
+ * Method: each document carries its stamp (updatedAt = the moment it is written).
+ * PostgreSQL does not keep commit times here (track_commit_timestamp is off and the
+ * shared server is not restarted), so a poller looks up the primary keys of the
+ * documents still pending every 5 ms (an index probe per pending key, nothing on the
+ * sink's tables). A row first visible to a poll committed between the previous poll's
+ * snapshot and this one's: its latency is the midpoint of the two clock_timestamp()s
+ * minus the updated_at PostgreSQL holds (the stamp from the document), ± half a
+ * poll interval. Writes go out every 20 ms at the load's rate.
+ */
+export function latencyProbe(ctx: BenchContext): FigureProbe {
+  const seconds = ctx.quick ? 8 : 30;
+  let bed: Bed;
+  let parents: Parents;
+  let pipeline: RunningPipeline | undefined;
+  let poller: pg.Client;
+  let rate = 0;
+  let seed = 1;
+  let tap: KafkaTap;
+  return {
+    id: 'end-to-end-latency',
+    what: `stamp in the document → visible in PostgreSQL, p50/p95/p99 ms at ${LOADS.join('/')} % of the drain rate, ${seconds} s each`,
+    async setup() {
+      if (drainRates.length === 0) await measureDrain(ctx);
+      rate = median(drainRates);
+      bed = await openBed('latency');
+      parents = mediumSet(0).parents;
+      await insertParents(bed.pool, parents);
+      poller = new pg.Client({ connectionString: bed.config.postgres.url, options: `-c search_path=${bed.id}` });
+      await poller.connect();
+      pipeline = startPipeline(bed.config, bed.logger, bed.mappings);
+      tap = await kafkaTap(bed);
+      // Streaming once a first document arrives.
+      const warm = mediumDocument(new Random(99), parents);
+      await bed.db.collection(BENCH_COLLECTION).insertOne({ ...warm, updatedAt: new Date() });
+      await waitVisible(poller, [uuidFor(BENCH_COLLECTION, warm._id)], 120_000, () => pipeline?.error);
+      ctx.log(`end-to-end-latency: drain rate ${Math.round(rate)}/s; pipeline streaming`);
+    },
+    async run() {
+      const figures: Record<string, number> = { drainPerSecond: rate };
+      for (const load of LOADS) {
+        const perSecond = (rate * load) / 100;
+        const samples = await atRate(bed, poller, parents, perSecond, seconds, seed++, () => pipeline?.error);
+        const latencies = samples.map((s) => s.latencyMs);
+        // Where the time goes: stamp → committed in Kafka (source) and Kafka → PostgreSQL (sink).
+        const split = samples.flatMap((s) => {
+          const inKafka = tap.seenAt.get(s.id);
+          return inKafka === undefined ? [] : [{ source: inKafka - s.stampMs, sink: s.stampMs + s.latencyMs - inKafka }];
+        });
+        const { firstP50, lastP50 } = thirds(samples);
+        Object.assign(figures, {
+          [`load${load}PerSecond`]: perSecond,
+          [`load${load}P50Ms`]: percentile(latencies, 50),
+          [`load${load}P95Ms`]: percentile(latencies, 95),
+          [`load${load}P99Ms`]: percentile(latencies, 99),
+          [`load${load}FirstThirdP50Ms`]: firstP50,
+          [`load${load}LastThirdP50Ms`]: lastP50,
+          [`load${load}SourceP50Ms`]: percentile(split.map((x) => x.source), 50),
+          [`load${load}SinkP50Ms`]: percentile(split.map((x) => x.sink), 50),
+        });
+        ctx.log(`end-to-end-latency: ${load} % (${Math.round(perSecond)}/s): p50 ${figures[`load${load}P50Ms`]} ms, p99 ${figures[`load${load}P99Ms`]} ms`);
+      }
+      return figures;
+    },
+    judge(f) {
+      const holds = f.load50P50Ms! <= 300 && f.load50P99Ms! <= 1000 && bounded(f.load80FirstThirdP50Ms!, f.load80LastThirdP50Ms!);
+      return { target: 'at 50 %: p50 ≤ 300 ms and p99 ≤ 1 s; at 80 %: the last third’s p50 within 1.5× (+100 ms) of the first’s', holds };
+    },
+    async teardown() {
+      await tap?.stop().catch(() => undefined);
+      await pipeline?.stop().catch(() => undefined);
+      await poller?.end().catch(() => undefined);
+      await resetTarget(bed.pool).catch(() => undefined);
+      await bed?.close();
+    },
+  };
+}
+
+/** Writes medium documents at `perSecond` for `seconds`, then waits for each to be visible; one sample per document. */
+async function atRate(bed: Bed, poller: pg.Client, parents: Parents, perSecond: number, seconds: number, seed: number, failed: () => unknown): Promise<Array<Sample & { id: string }>> {
+  const rng = new Random(seed * 7919);
+  const collection = bed.db.collection(BENCH_COLLECTION);
+  const pending = new Map<string, true>();
+  const samples: Array<Sample & { id: string }> = [];
+  let writing = true;
+  const polling = (async () => {
+    let previous = await pollClock(poller);
+    while (writing || pending.size > 0) {
+      if (failed()) throw failed();
+      await new Promise((r) => setTimeout(r, 5));
+      const ids = [...pending.keys()];
+      if (ids.length === 0) {
+        previous = await pollClock(poller);
+        continue;
+      }
+      const { rows } = await poller.query<{ id: string; stamp: number; now: number }>(
+        `SELECT id::text, extract(epoch FROM updated_at) * 1000 AS stamp, extract(epoch FROM clock_timestamp()) * 1000 AS now
+           FROM payments WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+      const now = rows.length > 0 ? Number(rows[0]!.now) : await pollClock(poller);
+      const seenAt = (previous + now) / 2;
+      for (const r of rows) {
+        if (!pending.delete(r.id)) continue;
+        samples.push({ id: r.id, stampMs: Number(r.stamp), latencyMs: Math.max(0, seenAt - Number(r.stamp)) });
+      }
+      previous = now;
+    }
+  })();
+  try {
+    const started = Date.now();
+    let written = 0;
+    while (Date.now() - started < seconds * 1000) {
+      const due = Math.floor(((Date.now() - started) / 1000) * perSecond) - written;
+      if (due > 0) {
+        const stamp = new Date();
+        const docs: Document[] = Array.from({ length: due }, () => ({ ...mediumDocument(rng, parents), updatedAt: stamp }));
+        for (const d of docs) pending.set(uuidFor(BENCH_COLLECTION, d._id as ObjectId), true);
+        await collection.insertMany(docs);
+        written += due;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    writing = false;
+  }
+  const waited = Promise.race([polling, new Promise((_, reject) => setTimeout(() => reject(new Error(`${pending.size} documents still not in PostgreSQL 120 s after the writes`)), 120_000))]);
+  await waited;
+  return samples;
+}
+
+interface KafkaTap {
+  /** Row id → when its record became visible to a read-committed consumer (ms, this machine's clock). */
+  seenAt: Map<string, number>;
+  stop(): Promise<void>;
+}
+
+/** A bare read-committed consumer on the topic, noting when each record is readable: splits latency into source and sink. */
+async function kafkaTap(bed: Bed): Promise<KafkaTap> {
+  const seenAt = new Map<string, number>();
+  const consumer = bed.kafka.consumer({ groupId: bed.freshGroup(), readUncommitted: false, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [bed.topic], fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      for (const m of batch.messages) {
+        if (!m.key || !m.value) continue;
+        const id = (EJSON.parse(`{"_id":${m.key.toString()}}`, { relaxed: false }) as Document)._id;
+        seenAt.set(uuidFor(BENCH_COLLECTION, id), now);
+      }
+    },
+  });
+  return { seenAt, stop: () => consumer.disconnect() };
+}
+
+async function pollClock(poller: pg.Client): Promise<number> {
+  const { rows } = await poller.query<{ now: number }>('SELECT extract(epoch FROM clock_timestamp()) * 1000 AS now');
+  return Number(rows[0]!.now);
+}
+
+async function waitVisible(poller: pg.Client, ids: string[], timeoutMs: number, failed: () => unknown): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (failed()) throw failed();
+    const { rows } = await poller.query<{ n: number }>('SELECT count(*)::int AS n FROM payments WHERE id = ANY($1::uuid[])', [ids]);
+    if (rows[0]!.n === ids.length) return;
+    if (Date.now() > deadline) throw new Error('the pipeline did not deliver the warm-up document');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The latency probe run alone: one quick backlog drain sets the loads. */
+async function measureDrain(ctx: BenchContext): Promise<void> {
+  const drain = drainProbe({ ...ctx, quick: true });
+  await drain.setup();
+  try {
+    await drain.runB();
+  } finally {
+    await drain.teardown();
+  }
+}
