@@ -90,6 +90,13 @@ export const SCHEMA = {
   sink: {
     groupId: { kind: 'string', env: 'TIDEMARK_SINK_GROUP', default: 'tidemark-sink', doc: 'Kafka consumer group of the sink' },
     maxBatchRecords: { kind: 'int', min: 1, max: 100000, default: 5000, doc: 'records applied per PostgreSQL transaction' },
+    concurrentPartitions: {
+      kind: 'int',
+      min: 1,
+      max: 64,
+      default: 3,
+      doc: 'partition batches applied at once, each in its own transaction and connection (a child applied beside its parent waits parked for the next retry)',
+    },
     sessionTimeoutMs: {
       kind: 'int',
       min: 6000,

@@ -11,6 +11,7 @@ import { Applier, createApplier, type ApplyOutcome } from './apply.js';
 import { newestPerKey, type Change, type Origin } from './changes.js';
 import { sendDeadLetters, type Rejection } from './dead-letter.js';
 import { decodeRecord } from './decode.js';
+import { KafkaOffsetCopy } from './offset-copy.js';
 import { lockedNextOffset, skipNonData, storeNextOffset, storedOffsets } from './offsets.js';
 import type { SinkMetrics } from './metrics.js';
 import { retryParked } from './parked-retry.js';
@@ -160,7 +161,8 @@ export async function runSink(
   // tidemark's state tables sit in the target schema; search_path finds them.
   const pool = new pg.Pool({
     connectionString: config.postgres.url,
-    max: 4,
+    // One connection per partition applied at once, one for the parked-change retry.
+    max: config.sink.concurrentPartitions + 1,
     // JIT off: on small batches its compile time (hundreds of ms, measured on the parked-change
     // retry and the merge) dwarfs the statements it speeds up; estimates on tables autovacuum
     // has not analysed yet make the planner reach for it often.
@@ -189,6 +191,7 @@ export async function runSink(
   const deadLetters = kafka.producer(producerConfig());
   const decoder = new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType);
   const partitions = new PartitionApplier(pool, groupId, plans, applier, decoder, deadLetters, log, metrics, seams.writeSlice);
+  const offsetCopy = new KafkaOffsetCopy(consumer, log);
   const stopRetrying = new AbortController();
   let retrying: Promise<void> = Promise.resolve();
 
@@ -224,6 +227,9 @@ export async function runSink(
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
+      // Partitions apply side by side on their own connections: a batch waits on PostgreSQL
+      // round trips and fsync far more than on this process's CPU.
+      partitionsConsumedConcurrently: config.sink.concurrentPartitions,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const size = config.sink.maxBatchRecords;
@@ -246,11 +252,7 @@ export async function runSink(
             clearInterval(beating);
           }
           resolveOffset(last);
-          // Kafka's copy of the offset is for lag tools; PostgreSQL's is the truth, so a
-          // failed copy (the group rebalancing) is only logged.
-          await consumer
-            .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }])
-            .catch((err) => log.warn({ err, topic: batch.topic, partition: batch.partition }, 'could not copy the offset to Kafka'));
+          offsetCopy.note(batch.topic, batch.partition, BigInt(last) + 1n);
           metrics?.consumerLag.set({ topic: batch.topic, partition: batch.partition }, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
           await heartbeat();
         }
@@ -269,6 +271,7 @@ export async function runSink(
   } finally {
     stopRetrying.abort();
     await retrying;
+    await offsetCopy.flush();
     await consumer.disconnect().catch((err) => log.warn({ err }, 'consumer disconnect failed'));
     await deadLetters.disconnect().catch(() => undefined);
     await pool.end();
