@@ -201,7 +201,8 @@ export class CollectionSource {
     this.status = 'streaming';
     const { config } = this.deps;
     const where = { db: config.mongo.database, collection: this.name };
-    const options: ChangeStreamOptions = { fullDocument: config.source.fullDocument, maxAwaitTimeMS: 250 };
+    // A getMore returns up to a whole batch, so a backlog drains in full-size transactions.
+    const options: ChangeStreamOptions = { fullDocument: config.source.fullDocument, maxAwaitTimeMS: 250, batchSize: config.source.maxBatchSize };
     if (state.resumeToken) options.resumeAfter = tokenFromString(state.resumeToken);
     else options.startAtOperationTime = new Timestamp({ t: state.clusterTime.t, i: state.clusterTime.i });
     const stream = this.collection.watch<Document, ChangeEvent & Document>([], options);
@@ -210,7 +211,12 @@ export class CollectionSource {
       while (!signal.aborted) {
         const envelopes: ChangeEnvelope[] = [];
         let terminal: string | null = null;
+        // The stream's position after the last event taken; copied into `state` once per batch.
+        let last: { id: unknown; clusterTime: ClusterTime; ordinal: number } | null = null;
         while (envelopes.length < config.source.maxBatchSize && !signal.aborted) {
+          // Events in hand are written before asking the server for more: under a steady load
+          // another getMore would keep finding new events, and the batch would wait until full.
+          if (envelopes.length > 0 && stream.bufferedCount() === 0) break;
           const asked = this.now();
           const event = (await stream.tryNext()) as ChangeEvent | null;
           if (!event) {
@@ -224,12 +230,14 @@ export class CollectionSource {
           }
           if (kind.kind === 'ignored') continue;
           const ct = { t: event.clusterTime!.t, i: event.clusterTime!.i };
+          const prev: { clusterTime: ClusterTime; ordinal: number } = last ?? state;
           // Stream ordinals start at 1: a change at the snapshot's own cluster time wins over the snapshot read.
-          const ordinal = compareClusterTime(ct, state.clusterTime) === 0 ? state.ordinal + 1 : 1;
+          const ordinal = compareClusterTime(ct, prev.clusterTime) === 0 ? prev.ordinal + 1 : 1;
           envelopes.push(envelopeFromEvent(event, kind.op, where, ordinal, this.now()));
-          state = { ...state, resumeToken: tokenToString(event._id), clusterTime: ct, ordinal };
+          last = { id: event._id, clusterTime: ct, ordinal };
           this.observedClusterTime = ct;
         }
+        if (last) state = { ...state, resumeToken: tokenToString(last.id), clusterTime: last.clusterTime, ordinal: last.ordinal };
         // postBatchResumeToken: the position moves on even when this collection is idle.
         const token = stream.resumeToken ? tokenToString(stream.resumeToken) : state.resumeToken;
         const observed = stream.resumeToken ? clusterTimeFromToken(stream.resumeToken) : null;

@@ -45,7 +45,10 @@ export class TransactionalWriter implements RecordWriter {
     transactionalId: string,
     private readonly target: WriterTarget,
   ) {
-    this.producer = kafka.producer(producerConfig({ transactionalId }));
+    // A transaction begun right after the previous commit meets CONCURRENT_TRANSACTIONS while the
+    // broker writes the markers (a few ms); the default 300 ms first retry would stall every batch
+    // of a steady stream. Backoff still grows to 10 s for a real outage.
+    this.producer = kafka.producer(producerConfig({ transactionalId, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 25, maxRetryTime: 10_000 } }));
   }
 
   connect(): Promise<void> {
