@@ -1,4 +1,6 @@
+import type { Document } from 'bson';
 import type { Message } from 'kafkajs';
+import { cpuDelta, cpuSnapshot } from '../lib/cpu.js';
 import type { BenchContext, Measurement, PairedProbe } from '../lib/probe.js';
 import { startPipeline } from '../../src/cli/pipeline.js';
 import { ensureCollectionTopics, topicFor } from '../../src/ops/kafka.js';
@@ -27,6 +29,7 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
   let changes: Changes;
   let produceTopic: string;
   let records: Message[];
+  let docs: Document[];
   let runs = 0;
   return {
     id: 'end-to-end-drain',
@@ -42,7 +45,8 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
       const ceilings = bed.derived('_ceil');
       await ensureCollectionTopics(bed.kafka, ceilings, [BENCH_COLLECTION]);
       produceTopic = topicFor(ceilings, BENCH_COLLECTION);
-      changes = await writeChangesAfterStart(bed.mongo.db(ceilings.mongo.database), mediumDocuments(n));
+      docs = mediumDocuments(n);
+      changes = await writeChangesAfterStart(bed.mongo.db(ceilings.mongo.database), docs);
       ctx.log(`end-to-end-drain: ${n} medium changes ready for every stage`);
     },
     async runA(): Promise<Measurement> {
@@ -65,25 +69,27 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
       const config = bed.derived(`_r${++runs}`);
       await sb.reset();
       await primeSource(config, bed.logger);
-      await insertAll(bed.mongo.db(config.mongo.database), mediumDocuments(n));
+      await insertAll(bed.mongo.db(config.mongo.database), docs);
       const count = async () => (await bed.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM payments')).rows[0]!.n;
       const started = performance.now();
       const pipeline = startPipeline(config, bed.logger, bed.mappings);
       try {
-        let first: { at: number; rows: number } | undefined;
+        // CPU over the timed part only (the runner would count priming and the inserts too).
+        let first: { at: number; rows: number; cpu: ReturnType<typeof cpuSnapshot> } | undefined;
         const deadline = Date.now() + 300_000;
         for (;;) {
           if (pipeline.error) throw pipeline.error;
           if (Date.now() > deadline) throw new Error(`PostgreSQL holds ${await count()} of ${n} rows after 300 s`);
           const rows = await count();
           const now = performance.now();
-          if (rows > 0 && !first) first = { at: now, rows };
+          if (rows > 0 && !first) first = { at: now, rows, cpu: cpuSnapshot() };
           if (rows >= n && first) {
             const seconds = (now - first.at) / 1000;
             drainRates.push((rows - first.rows) / seconds);
             return {
               events: rows - first.rows,
               seconds,
+              cpu: cpuDelta(first.cpu, cpuSnapshot()),
               extra: { startupSeconds: (first.at - started) / 1000, totalSeconds: (now - started) / 1000, totalPerSecond: n / ((now - started) / 1000) },
             };
           }

@@ -3,6 +3,7 @@ import { decodeProbe, encodeProbe } from './codec-probe.js';
 import { consumeProbe } from './consume-probe.js';
 import { drainProbe } from './drain-probe.js';
 import { latencyProbe } from './latency-probe.js';
+import { snapshotLoadProbe, snapshotReadProbe } from './snapshot-probe.js';
 import { sourceProduceProbe, sourceReadProbe } from './source-probe.js';
 
 /** The pipeline stage probes: consume path, source, envelope codec, end to end, snapshot. */
@@ -14,4 +15,6 @@ export const pipelineProbes: ProbeFactory = (ctx) => [
   decodeProbe(ctx),
   drainProbe(ctx),
   latencyProbe(ctx),
+  snapshotReadProbe(ctx),
+  snapshotLoadProbe(ctx),
 ];

@@ -1,11 +1,10 @@
 import type { Message } from 'kafkajs';
 import type { BenchContext, Measurement, PairedProbe } from '../lib/probe.js';
-import { sourceStateTopic } from '../../src/ops/kafka.js';
-import { CollectionSource, TransactionalWriter, envelopeMessages, type RecordWriter, type WriterTarget } from '../../src/source/index.js';
+import { envelopeMessages } from '../../src/source/index.js';
+import { kafkaWriter, timeCollectionSource, type WriterFactory } from './source-run.js';
 import { BENCH_COLLECTION, openBed, type Bed } from './bed.js';
 import { bareWatchDrain, streamingFrom, writeChangesAfterStart, type Changes } from './change-bed.js';
 import { mediumDocuments } from './documents.js';
-import { signal } from './first-batch.js';
 import { envelopesOf, insertEvents, produceTransactional, recordsOf } from './records.js';
 
 interface ChangeBed {
@@ -21,38 +20,10 @@ async function changeBed(probe: string, n: number, ctx: BenchContext): Promise<C
   return { bed, changes, n };
 }
 
-/** Runs tidemark's collection pipeline over the bed's changes through `writer`, until `n` envelopes were committed. */
-async function runSource(cb: ChangeBed, writer: (count: (k: number) => void) => (id: string, target: WriterTarget) => RecordWriter): Promise<Measurement> {
+function runSource(cb: ChangeBed, writer: (count: (k: number) => void) => WriterFactory): Promise<Measurement> {
   const { bed } = cb;
-  const done = signal<number>();
-  let committed = 0;
-  const count = (k: number) => {
-    committed += k;
-    if (committed >= cb.n) done.resolve(performance.now());
-  };
-  const source = new CollectionSource(BENCH_COLLECTION, {
-    config: bed.config,
-    db: bed.db,
-    kafka: bed.kafka,
-    topic: bed.topic,
-    stateTopic: sourceStateTopic(bed.config),
-    schemaId: bed.schemaId,
-    logger: bed.logger,
-    reloadState: async () => undefined,
-    writer: writer(count),
-  });
-  await source.connect();
-  const controller = new AbortController();
-  const started = performance.now();
-  const running = source.run(controller.signal, streamingFrom(cb.changes.start));
-  running.catch(done.reject);
-  try {
-    const end = await done.promise;
-    return { events: committed, seconds: (end - started) / 1000 };
-  } finally {
-    controller.abort();
-    await running.catch(() => undefined);
-  }
+  const run = { config: bed.config, db: bed.db, kafka: bed.kafka, topic: bed.topic, schemaId: bed.schemaId, logger: bed.logger };
+  return timeCollectionSource({ ...run, initial: streamingFrom(cb.changes.start), n: cb.n }, writer);
 }
 
 /**
@@ -112,18 +83,7 @@ export function sourceProduceProbe(ctx: BenchContext): PairedProbe {
       const seconds = await produceTransactional(cb.bed.kafka, `${cb.bed.id}-raw-${++runs}`, cb.bed.topic, records, cb.bed.config.source.maxBatchSize);
       return { events: records.length, seconds };
     },
-    runB: () =>
-      runSource(cb, (count) => (id, target) => {
-        const real = new TransactionalWriter(cb.bed.kafka, id, target);
-        return {
-          connect: () => real.connect(),
-          disconnect: () => real.disconnect(),
-          commit: async (envelopes, state) => {
-            await real.commit(envelopes, state);
-            count(envelopes.length);
-          },
-        };
-      }),
+    runB: () => runSource(cb, kafkaWriter(cb.bed.kafka)),
     async teardown() {
       records = [];
       await cb?.bed.close();
