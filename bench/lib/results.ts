@@ -59,10 +59,15 @@ export function appendRecord(file: string, record: RunRecord): void {
   appendFileSync(file, JSON.stringify(record) + '\n');
 }
 
+/**
+ * The latest run of every probe of its stages (no --only), else the latest run at all:
+ * a developer's run of one probe must not replace the page's figures.
+ */
 export function latestRecord(file: string): RunRecord {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new Error(`${file} holds no run`);
-  return JSON.parse(lines[lines.length - 1]!) as RunRecord;
+  const records = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RunRecord);
+  if (records.length === 0) throw new Error(`${file} holds no run`);
+  const whole = records.filter((r) => r.settings.only === undefined || r.settings.only === 'all');
+  return (whole.length > 0 ? whole : records)[(whole.length > 0 ? whole : records).length - 1]!;
 }
 
 /** Significant digits for a table: rates as integers, small numbers with 2–3 digits. */
@@ -98,7 +103,7 @@ export function renderMarkdown(r: RunRecord, chart = 'results/ratios.svg'): stri
   out.push(`Machine: ${r.machine.cores} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Linux ${r.machine.kernel}.`);
   out.push(`Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
   out.push(
-    'Every paired probe alternates the bare ceiling (A) and tidemark (B) on the same input, A B A B …; rates are events/s, median (min–max) over the runs, and the ratio is median B ÷ median A. CPU is µs per event per process role (utime + stime from /proc); "CPU-bound B" is the capacity model, cores ÷ Σ CPU-s per event of side B.',
+    'Every paired probe alternates the bare ceiling (A) and tidemark (B) on the same input, A B A B …; rates are events/s, median (min–max) over the runs, and the ratio is median B ÷ median A. CPU is µs per event per process role (utime + stime from /proc); "CPU-bound B" is the capacity model, cores ÷ Σ CPU-s per event of side B. CPU of roles a probe does not use (mongo in a sink probe) is other work on the machine: absolute rates from a shared machine are noisy, the alternation keeps the ratios fair.',
     '',
     '**The source-side figures say little about real MongoDB:** the local Mongo server (mongo-java-server, in memory) re-scans and polls its oplog for every change-stream read, so its change-stream rate and CPU are not those of a `mongod` replica set. Judge the source ratios with that in mind.',
     '',

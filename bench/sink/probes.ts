@@ -58,7 +58,7 @@ export function mergeProbe(ctx: BenchContext): PairedProbe {
     id: 'sink-merge',
     ratio: 'sink merge phase ÷ the same statements alone (same staging content, one transaction per batch)',
     target: 0.9,
-    a: 'delete, tombstones, version-guarded INSERT … ON CONFLICT, tombstone clean-up, from psql-free SQL',
+    a: "the sink's merge statement alone (delete, tombstones, version-guarded INSERT … ON CONFLICT, tombstone clean-up, id_map)",
     b: 'sink Applier, merge phase',
     async setup() {
       sb = await openSinkBed('sink-merge', { changes: size.rows, batchRecords: size.batchRecords });

@@ -72,6 +72,10 @@ describe('bench results', () => {
     expect(readFileSync(paths.jsonl, 'utf8').trim().split('\n')).toHaveLength(2);
     expect(latestRecord(paths.jsonl).date).toBe('2026-02-02T00:00:00.000Z');
     expect(readFileSync(paths.markdown, 'utf8')).toContain('2026-02-02');
+    // A run of a few probes (--only) is recorded but does not replace the page.
+    writeResults({ ...record('2026-03-03T00:00:00.000Z'), settings: { only: ['sink-copy'] } }, paths);
+    expect(readFileSync(paths.jsonl, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(latestRecord(paths.jsonl).date).toBe('2026-02-02T00:00:00.000Z');
   });
 
   it('formats figures for tables', () => {
