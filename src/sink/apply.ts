@@ -106,7 +106,7 @@ export class Applier {
       const reason = `${plan.mapping.table}: PostgreSQL refused ${change.key}: ${err.message}${err.detail ? ` (${err.detail})` : ''}`;
       // A parent deleted since the check, or a unique value another document still holds
       // until its own change (on another partition) lands: wait, like a missing parent.
-      if (WAIT_FOR_OTHERS.has(err.code!)) out.parked += await park(client, keyOf(plan), [{ change, waitingOn: [], reason }]);
+      if (WAIT_FOR_OTHERS.has(err.code!)) out.parked += await park(client, keyOf(plan), [{ change, waitingOn: missingParentOf(err), reason }]);
       else out.rejected.push({ change, reason });
     }
   }
@@ -274,6 +274,17 @@ async function replaceChildren(client: PoolClient, sql: TableStatements, changes
   // Direct children's rows go (nested ones cascade), then the new rows, parents' tables first.
   const deletes = sql.children.flatMap((child) => (child.deleteRows ? [child.deleteRows] : []));
   await client.query([...deletes, ...filled.map((child) => child.insertRows)].join(';\n'));
+}
+
+/**
+ * The parent key an insert or update lacked, from the FK error's detail, so that the parent's
+ * arrival wakes the change like any other missing parent. It matters for reference cycles
+ * checked at commit (a member whose wake-up was missed, e.g. its row held by a concurrent
+ * retry): waiting for nothing, two members retried together could never be applied together.
+ */
+function missingParentOf(err: pg.DatabaseError): string[] {
+  const key = err.code === '23503' ? /=\(([0-9a-f-]{36})\) is not present in table/.exec(err.detail ?? '') : null;
+  return key ? [key[1]!] : [];
 }
 
 /** foreign_key_violation, unique_violation: states another row's change can end. */

@@ -332,6 +332,35 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     }
   });
 
+  it('a cycle member refused at commit waits for the member it lacks, so they meet even when retried apart', async () => {
+    const [p, o, i] = [new ObjectId(), new ObjectId(), new ObjectId()];
+    await inTransaction('parents', [change('parents', 'upsert', p, { name: 'cycle' }, 110)]);
+    await inTransaction('items', [change('items', 'upsert', i, { orderId: o }, 110)]);
+    // The item's wake-up is missed (a concurrent transaction held it): it waits for nothing in particular.
+    await pool.query(`UPDATE tidemark_parked SET waiting_on = '{}' WHERE id = $1`, [uuidFor('items', i)]);
+    await inTransaction('orders', [change('orders', 'upsert', o, { parentId: p, selectedItemId: i }, 110)]);
+    const { rows } = await pool.query<{ waiting_on: string[]; reason: string }>(`SELECT waiting_on::text[] AS waiting_on, reason FROM tidemark_parked WHERE id = $1`, [
+      uuidFor('orders', o),
+    ]);
+    expect(rows[0]?.reason).toContain('PostgreSQL refused');
+    expect(rows[0]?.waiting_on).toEqual([uuidFor('items', i)]);
+
+    // Retried apart (their back-offs differ): the order alone, then the item alone.
+    const producer = new CapturingProducer() as unknown as Producer;
+    const policy = { retryIntervalMs: 0, maxAgeMs: 3_600_000, onExpired: 'report' } as const;
+    const hold = (key: string) => pool.query(`UPDATE tidemark_parked SET parked_at = now() - interval '1 hour', retried_at = now() WHERE id = $1`, [key]);
+    const free = (key: string) => pool.query(`UPDATE tidemark_parked SET retried_at = parked_at WHERE id = $1`, [key]);
+    await hold(uuidFor('items', i));
+    await free(uuidFor('orders', o));
+    await retryParked(pool, applier, producer, policy, log);
+    await hold(uuidFor('orders', o));
+    await free(uuidFor('items', i));
+    await retryParked(pool, applier, producer, policy, log);
+    expect(await ids('orders')).toContain(uuidFor('orders', o));
+    expect(await ids('items')).toContain(uuidFor('items', i));
+    expect(await parked()).toEqual([]);
+  });
+
   it('dead-letters a parked change once it expires, with the original record and the reason', async () => {
     const k = new ObjectId();
     await inTransaction('kids', [change('kids', 'upsert', k, { parentId: new ObjectId(), amount: Decimal128.fromString('1') }, 70)]);
