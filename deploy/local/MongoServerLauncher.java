@@ -28,7 +28,8 @@
 // wallTime, no client.watch() (cluster-wide), no rename/dropDatabase events,
 // updateDescription is derived from the update operators and the post-image
 // ($set of an unchanged value is still reported; nested diffs are not split further).
-// The oplog is capped (-Dtidemark.mongo.oplogMaxEntries, 300,000 entries): a stream resuming
+// The oplog is capped (-Dtidemark.mongo.oplogMaxEntries, 300,000 entries, and
+// -Dtidemark.mongo.oplogMaxMB, 512 MB estimated): a stream resuming
 // before its oldest entry fails with ChangeStreamHistoryLost (286), as on a real server.
 // -Dtidemark.mongo.changeEvents=upstream keeps mongo-java-server's own oplog instead.
 
@@ -216,11 +217,16 @@ class ChangeEventOplog implements Oplog {
         if (id != null) entry.append("id", cloneValue(id));
         if (doc != null) entry.append("doc", doc.cloneDeeply());
         if (updateDescription != null) entry.append("updateDescription", updateDescription);
+        long size = estimateSize(entry);
+        entry.append("size", size);
         entries.put(ts.getValue(), entry);
-        // Capped like a real oplog: the oldest entries go, and a stream still behind them
-        // gets ChangeStreamHistoryLost (events() below), never a silent gap.
-        while (entries.size() > MAX_ENTRIES) {
+        bytes += size;
+        // Capped like a real oplog (by entries and by estimated bytes): the oldest entries go,
+        // and a stream still behind them gets ChangeStreamHistoryLost (events() below), never a
+        // silent gap.
+        while (entries.size() > MAX_ENTRIES || (bytes > MAX_BYTES && entries.size() > 1)) {
             Document trimmed = entries.pollFirstEntry().getValue();
+            bytes -= (Long) trimmed.get("size");
             long at = ((BsonTimestamp) trimmed.get("ts")).getValue();
             trimmedThrough.put(trimmed.get("db") + "." + trimmed.get("coll"), at);
             trimmedThrough.put(String.valueOf(trimmed.get("db")), at);
@@ -229,8 +235,27 @@ class ChangeEventOplog implements Oplog {
         notifyAll();
     }
 
-    /** tidemark.mongo.oplogMaxEntries: entries kept (a real oplog is capped by size). */
+    /** tidemark.mongo.oplogMaxEntries / oplogMaxMB: entries and estimated bytes kept (a real oplog is capped by size). */
     private static final int MAX_ENTRIES = Integer.getInteger("tidemark.mongo.oplogMaxEntries", 300_000);
+    private static final long MAX_BYTES = Long.getLong("tidemark.mongo.oplogMaxMB", 512L) * 1024 * 1024;
+    private long bytes; // guarded by this: estimated size of the entries kept
+
+    /** A rough in-memory size (a $push reports the whole array, so big updates are common). */
+    private static long estimateSize(Object value) {
+        if (value instanceof Document) {
+            long n = 48;
+            for (Map.Entry<String, Object> e : ((Document) value).entrySet()) n += 32 + 2L * e.getKey().length() + estimateSize(e.getValue());
+            return n;
+        }
+        if (value instanceof List) {
+            long n = 32;
+            for (Object o : (List<?>) value) n += 8 + estimateSize(o);
+            return n;
+        }
+        if (value instanceof String) return 40 + 2L * ((String) value).length();
+        if (value instanceof byte[]) return 16 + ((byte[]) value).length;
+        return 24;
+    }
     /**
      * "db" and "db.coll" -> ts value of the newest entry of theirs trimmed away; guarded by this.
      * Per namespace because a cursor's position here moves only with the events it returns

@@ -320,6 +320,7 @@ start_mongo() {
     -Dorg.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire=warn \
     ${MONGO_CHANGE_EVENTS:+"-Dtidemark.mongo.changeEvents=$MONGO_CHANGE_EVENTS"} \
     ${MONGO_OPLOG_MAX_ENTRIES:+"-Dtidemark.mongo.oplogMaxEntries=$MONGO_OPLOG_MAX_ENTRIES"} \
+    ${MONGO_OPLOG_MAX_MB:+"-Dtidemark.mongo.oplogMaxMB=$MONGO_OPLOG_MAX_MB"} \
     -cp "$MONGO_LIB/*" "$SCRIPT_DIR/MongoServerLauncher.java" "$HOST" "$MONGO_PORT"
 }
 
