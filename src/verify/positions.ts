@@ -9,9 +9,11 @@
 // source's heartbeats matter (an idle collection would otherwise never pass).
 
 import type { Admin, Kafka } from 'kafkajs';
+import { SourceStateFollower } from '../lag/state-follower.js';
+import type { Logger } from '../ops/logger.js';
 import { retrying } from '../ops/retry.js';
 import { compareClusterTime, type ClusterTime } from '../source/position.js';
-import { loadSourceStates, stateKey, type SourceState } from '../source/index.js';
+import { stateKey, type SourceState } from '../source/index.js';
 import type { Queryable } from './mirror.js';
 
 interface PartitionView {
@@ -36,14 +38,50 @@ export interface Positions {
   view(collection: string): TopicView;
 }
 
+/**
+ * Reads positions again and again during a settlement: the source's state topic is followed
+ * (not re-read from its start, a consumer group join each time) and one admin connection is
+ * kept, so a round takes milliseconds and a document that changes every few seconds can
+ * still be caught equal. `close()` when done.
+ */
 export class PositionReader {
+  private follower: SourceStateFollower | null = null;
+  private admin: Admin | null = null;
+
   constructor(
     private readonly kafka: Kafka,
     private readonly db: Queryable,
     private readonly groupId: string,
     private readonly stateTopic: string,
     private readonly database: string,
+    private readonly log: Logger,
   ) {}
+
+  async close(): Promise<void> {
+    await this.follower?.stop();
+    await this.admin?.disconnect().catch(() => undefined);
+    this.follower = null;
+    this.admin = null;
+  }
+
+  /** The source states as of now (a copy): read before anything else of a look. */
+  private async sourceStates(): Promise<Map<string, SourceState>> {
+    if (!this.follower) {
+      const follower = new SourceStateFollower(this.kafka, this.stateTopic, this.log);
+      this.follower = follower;
+      await follower.start();
+    }
+    return new Map(this.follower.states);
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
 
   /**
    * One consistent look: the source state first, then the sink's stored
@@ -59,33 +97,28 @@ export class PositionReader {
     };
     const positions: Positions = { view: viewOf, passed: (collection, at) => passed(viewOf(collection), at) };
     if (targets.length === 0) return positions;
-    const states = await loadSourceStates(this.kafka, this.stateTopic);
+    const states = await this.sourceStates();
     const { rows } = await this.db.query<{ topic: string; partition: number; next_offset: string; applied: string | null }>(
       `SELECT topic, partition, next_offset::text, floor(extract(epoch FROM applied_cluster_time))::text AS applied
        FROM tidemark_sink_offsets WHERE group_id = $1 AND topic = ANY($2)`,
       [this.groupId, targets.map((t) => t.topic)],
     );
     const stored = new Map(rows.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
-    const admin: Admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const ends = await Promise.all(targets.map(({ topic }) => retrying(() => admin.fetchTopicOffsets(topic))));
-      targets.forEach(({ collection, topic }, i) => {
-        const partitions = ends[i]!.map((e) => {
-          const s = stored.get(`${topic}\u0000${e.partition}`);
-          return {
-            partition: e.partition,
-            next: s ? BigInt(s.next_offset) : BigInt(e.low),
-            end: BigInt(e.high),
-            appliedSeconds: s?.applied ? Number(s.applied) : null,
-          };
-        });
-        const state = states.get(stateKey(this.database, collection));
-        views.set(collection, { collection, topic, partitions, sourceUpTo: sourceUpTo(state, partitions), sourcePhase: state?.phase ?? null });
+    const admin = await this.connectedAdmin();
+    const ends = await Promise.all(targets.map(({ topic }) => retrying(() => admin.fetchTopicOffsets(topic))));
+    targets.forEach(({ collection, topic }, i) => {
+      const partitions = ends[i]!.map((e) => {
+        const s = stored.get(`${topic}\u0000${e.partition}`);
+        return {
+          partition: e.partition,
+          next: s ? BigInt(s.next_offset) : BigInt(e.low),
+          end: BigInt(e.high),
+          appliedSeconds: s?.applied ? Number(s.applied) : null,
+        };
       });
-    } finally {
-      await admin.disconnect();
-    }
+      const state = states.get(stateKey(this.database, collection));
+      views.set(collection, { collection, topic, partitions, sourceUpTo: sourceUpTo(state, partitions), sourcePhase: state?.phase ?? null });
+    });
     return positions;
   }
 }

@@ -111,11 +111,11 @@ async function run(config: Config, log: Logger, session: VerifySession, mappings
   const candidates: Candidate[] = differing.map((d) => ({ ...d, observedAt: observedAt! }));
 
   const topics = new Map(mappings.map((m) => [m.collection, topicFor(config, m.collection)]));
-  const reader = new PositionReader(session.kafka, db, config.sink.groupId, sourceStateTopic(config), config.mongo.database);
+  const reader = new PositionReader(session.kafka, db, config.sink.groupId, sourceStateTopic(config), config.mongo.database, log);
   const settled = await settle(
     { comparers, topics, mongo, db, kafka: session.kafka, decoder: session.decoder, positions: reader, clock, chunkSize, settleTimeoutMs, parkedMaxAgeMs: config.sink.parkedMaxAgeMs, log },
     candidates,
-  ).finally(() => clock.close());
+  ).finally(() => Promise.all([clock.close(), reader.close()]));
   const { outcomes, positions } = settled;
   for (const [collection, outcome] of outcomes) await comparers.get(collection)?.mirror.forget(db, outcome.rejected.map((r) => r.key));
 
