@@ -173,11 +173,12 @@ export class CollectionSource {
         this.log.info({ documents: state.snapshotCount, seconds: (this.now() - started) / 1000 }, 'snapshot complete; streaming');
         return state;
       }
+      const lastKey = canonicalKey(docs[docs.length - 1]!._id);
       const now = this.now();
       const envelopes = docs.map((d) => envelopeFromSnapshot(d, where, state.start.clusterTime, now));
       state = {
         ...state,
-        snapshotLastKey: canonicalKey(docs[docs.length - 1]!._id),
+        snapshotLastKey: lastKey,
         snapshotCount: state.snapshotCount + docs.length,
         updatedAtMs: now,
       };
@@ -207,6 +208,10 @@ export class CollectionSource {
     else options.startAtOperationTime = new Timestamp({ t: state.clusterTime.t, i: state.clusterTime.i });
     const stream = this.collection.watch<Document, ChangeEvent & Document>([], options);
     let lastWrite = this.now();
+    // The previous batch's transaction, still committing while the next batch is read.
+    // Transactions stay one at a time and in order, so positions only move forward.
+    let committing: Promise<void> = Promise.resolve();
+    let committed = true; // that transaction has finished
     try {
       while (!signal.aborted) {
         const envelopes: ChangeEnvelope[] = [];
@@ -214,9 +219,11 @@ export class CollectionSource {
         // The stream's position after the last event taken; copied into `state` once per batch.
         let last: { id: unknown; clusterTime: ClusterTime; ordinal: number } | null = null;
         while (envelopes.length < config.source.maxBatchSize && !signal.aborted) {
-          // Events in hand are written before asking the server for more: under a steady load
-          // another getMore would keep finding new events, and the batch would wait until full.
-          if (envelopes.length > 0 && stream.bufferedCount() === 0) break;
+          // Events in hand are written as soon as the previous transaction is done, without asking
+          // the server for more (under a steady load another getMore keeps finding new events and
+          // the batch would wait until full). While it is still committing, more events join this
+          // batch: group commit, so batches grow with the load instead of the transactions queueing.
+          if (envelopes.length > 0 && stream.bufferedCount() === 0 && committed) break;
           const asked = this.now();
           const event = (await stream.tryNext()) as ChangeEvent | null;
           if (!event) {
@@ -245,6 +252,7 @@ export class CollectionSource {
           this.observedClusterTime = observed;
         }
         if (terminal) {
+          await committing;
           state = { ...state, phase: 'stopped', reason: `collection ${terminal} event`, updatedAtMs: this.now() };
           await this.commit(envelopes, state);
           this.reason = state.reason ?? null;
@@ -260,12 +268,21 @@ export class CollectionSource {
             caughtUpAtMs: this.caughtUpAtMs ?? undefined,
             updatedAtMs: this.now(),
           };
-          await this.commit(envelopes, state);
+          await committing;
+          committed = false;
+          committing = this.commit(envelopes, state);
+          // Settled either way; a failure is thrown where it is awaited (the next commit or the way out).
+          committing.then(
+            () => (committed = true),
+            () => (committed = true),
+          );
           lastWrite = this.now();
         }
       }
+      await committing;
       return state;
     } finally {
+      await committing.catch(() => undefined);
       await stream.close();
     }
   }
