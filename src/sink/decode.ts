@@ -30,18 +30,20 @@ export async function decodeRecord(
   }
   const { ts, ord } = versionOf(envelope.source);
   try {
-    const id = (EJSON.parse(`{"_id":${envelope.key}}`, { relaxed: false }) as Document)._id;
     const origin = { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value };
-    const base = { key: envelope.key, legacyId: legacyIdText(id), ts, ord, origin };
+    const { key } = envelope;
     if (envelope.op === 'd') {
+      const id = (EJSON.parse(`{"_id":${key}}`, { relaxed: false }) as Document)._id;
       const row = { [mapping.key.column]: uuidFor(mapping.collection, id) };
-      return { kind: 'change', envelope, change: { ...base, op: 'delete', row, children: [] } };
+      return { kind: 'change', envelope, change: { key, legacyId: legacyIdText(id), op: 'delete', row, children: [], ts, ord, origin } };
     }
     // An update whose document was already gone: the delete that follows carries the change.
     if (envelope.document === null) return { kind: 'skip' };
     const doc = BSON.deserialize(envelope.document, BSON_OPTIONS);
+    // The document's own _id is the key's (the source keys records by it): no need to parse the key.
     const { row, children } = transformDocument(mapping, doc);
-    return { kind: 'change', envelope, change: { ...base, op: 'upsert', row, children } };
+    // Built whole, not spread from a shared base: this runs for every record.
+    return { kind: 'change', envelope, change: { key, legacyId: legacyIdText(doc._id), op: 'upsert', row, children, ts, ord, origin } };
   } catch (err) {
     if (err instanceof RejectedRecord) return { kind: 'reject', reason: err.message };
     return { kind: 'reject', reason: `cannot transform record ${envelope.key}: ${describe(err)}` };
