@@ -29,7 +29,8 @@ const keysOf = (report: Report, collection: string) =>
 describe('tidemark verify under a live workload (acceptance soak)', () => {
   beforeAll(async () => {
     // ≈ 4,200 documents, 80 chats: the live mode's chat messages spread the way a marketplace's do.
-    replica = await workloadReplica('verifysoak', logger, 400);
+    const concurrentPartitions = Number(process.env.TIDEMARK_VERIFY_SOAK_CONCURRENCY ?? 0);
+    replica = await workloadReplica('verifysoak', logger, 400, (c) => (concurrentPartitions > 0 ? { sink: { ...c.sink, parkedRetryIntervalMs: 1000, concurrentPartitions } } : {}));
     mongo = createMongoClient(replica.config.mongo.url);
     await mongo.connect();
   }, 300_000);
