@@ -8,11 +8,10 @@
 // UUIDs, compound ids). A _id that already is a UUID is not reused as is: one
 // rule keeps the function total and keeps ids from colliding across collections.
 
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { Double, EJSON, Long, ObjectId } from 'bson';
 import { RejectedRecord } from '../ops/errors.js';
 import { bsonTypeOf, describeValue, ejsonWrapped, isPlainObject, wrappedNumber } from './bson-values.js';
-import { formatUuid } from './uuid-text.js';
 
 /**
  * Namespace of every tidemark UUID: UUIDv5(RFC 4122 URL namespace, "urn:tidemark:id-map:v1").
@@ -24,27 +23,91 @@ const OBJECT_ID_HEX = /^[0-9a-f]{24}$/i;
 
 /** RFC 4122 §4.3 name-based UUID, version 5 (SHA-1). */
 export function uuidV5(namespace: string, name: string): string {
+  if (namespace === TIDEMARK_NAMESPACE) return tidemarkUuid(name);
   const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
   if (ns.length !== 16) throw new TypeError(`uuidV5: namespace ${namespace} is not a UUID`);
-  const bytes = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50; // version 5
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80; // RFC 4122 variant
-  return formatUuid(bytes);
+  return v5Text(createHash('sha1').update(ns).update(name, 'utf8').digest('hex'));
 }
 
 /** The target primary key for a document of `collection` with this `_id`. */
 export function uuidFor(collection: string, id: unknown): string {
-  return uuidV5(TIDEMARK_NAMESPACE, `${collection}:${legacyIdText(id)}`);
+  return memoUuid(`${collection}:${legacyIdText(id)}`);
+}
+
+/** uuidFor(collection, id) given legacyIdText(id) already. */
+export function uuidForIdText(collection: string, idText: string): string {
+  return memoUuid(`${collection}:${idText}`);
+}
+
+/**
+ * Memo of uuidFor's names → UUIDs, least recently used out first: references repeat
+ * (buyers, sellers, purchase requests) and each UUID costs a SHA-1. Bounded: at most
+ * UUID_MEMO_ENTRIES names of at most UUID_MEMO_NAME_CHARS characters (longer names,
+ * such as big compound _ids, are hashed every time), i.e. a few MB at most.
+ */
+export const UUID_MEMO_ENTRIES = 16_384;
+export const UUID_MEMO_NAME_CHARS = 128;
+const uuidMemo = new Map<string, string>();
+
+function memoUuid(name: string): string {
+  const hit = uuidMemo.get(name);
+  if (hit !== undefined) {
+    uuidMemo.delete(name); // re-inserted: Map order is recency order
+    uuidMemo.set(name, hit);
+    return hit;
+  }
+  const uuid = tidemarkUuid(name);
+  if (name.length <= UUID_MEMO_NAME_CHARS) {
+    uuidMemo.set(name, uuid);
+    if (uuidMemo.size > UUID_MEMO_ENTRIES) uuidMemo.delete(uuidMemo.keys().next().value as string);
+  }
+  return uuid;
+}
+
+/** Empties the uuidFor memo (benchmarks and tests measure or check the cold path). */
+export function clearUuidMemo(): void {
+  uuidMemo.clear();
+}
+
+/** Names currently memoised (tests check the bound). */
+export function uuidMemoSize(): number {
+  return uuidMemo.size;
+}
+
+// TIDEMARK_NAMESPACE's bytes stay at the start of a scratch buffer; the name is written after them.
+const SCRATCH = Buffer.alloc(16 + 3 * 256);
+Buffer.from(TIDEMARK_NAMESPACE.replace(/-/g, ''), 'hex').copy(SCRATCH, 0);
+
+function tidemarkUuid(name: string): string {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so a name this short always fits.
+  if (name.length * 3 > SCRATCH.length - 16) {
+    return v5Text(createHash('sha1').update(SCRATCH.subarray(0, 16)).update(name, 'utf8').digest('hex'));
+  }
+  const length = SCRATCH.write(name, 16, 'utf8');
+  return v5Text(hash('sha1', SCRATCH.subarray(0, 16 + length), 'hex'));
+}
+
+// Hex digit → the digit after `(d & 0x3) | 0x8` (RFC 4122 variant bits).
+const VARIANT: Record<string, string> = {};
+for (let d = 0; d < 16; d++) VARIANT[d.toString(16)] = ((d & 0x3) | 0x8).toString(16);
+
+/** Dashed text of the first 16 bytes of a SHA-1 (hex), version 5 and RFC 4122 variant set. */
+function v5Text(sha1: string): string {
+  return `${sha1.slice(0, 8)}-${sha1.slice(8, 12)}-5${sha1.slice(13, 16)}-${VARIANT[sha1.charAt(16)] ?? ''}${sha1.slice(17, 20)}-${sha1.slice(20, 32)}`;
 }
 
 /** Text form of an _id for legacy-id columns: ObjectId hex, else canonical EJSON. */
 export function legacyIdText(id: unknown): string {
+  // What normalizeId leaves an ObjectId as: itself.
+  if (bsonTypeOf(id) === 'ObjectId') return (id as ObjectId).toHexString();
   const normal = normalizeId(id);
   return bsonTypeOf(normal) === 'ObjectId' ? (normal as ObjectId).toHexString() : canonicalJson(normal);
 }
 
 /** Canonical Extended JSON of an _id (the Kafka message key). */
 export function canonicalKey(id: unknown): string {
+  // EJSON.stringify's own output for one of this bson's ObjectIds.
+  if (id instanceof ObjectId && Object.getPrototypeOf(id) === ObjectId.prototype) return `{"$oid":"${id.toHexString()}"}`;
   return canonicalJson(normalizeId(id));
 }
 
