@@ -7,7 +7,9 @@
 // (numeric(38,18) pads to 18 places anyway) and makes equal amounts equal text,
 // which the verifier's comparisons and money sums rely on.
 
+import { Decimal128, Long } from 'bson';
 import { RejectedRecord } from '../ops/errors.js';
+import { decimal128Text, longText } from './bson-text.js';
 import { bsonTypeOf, describeValue, ejsonWrapped, wrappedNumber } from './bson-values.js';
 
 /** Guard against "1e999999999" style input expanding into megabytes of zeros. */
@@ -29,8 +31,10 @@ function sourceText(value: unknown, where: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') return numberText(value, where);
+  // Decimal128 and Long print their exact value ("1.23E+5", "9007199254740993"); this bson's the fast way.
+  if (value instanceof Decimal128 && Object.getPrototypeOf(value) === Decimal128.prototype) return decimal128Text(value);
+  if (value instanceof Long && Object.getPrototypeOf(value) === Long.prototype) return longText(value);
   const tag = bsonTypeOf(value);
-  // Decimal128 and Long print their exact value ("1.23E+5", "9007199254740993").
   if (tag === 'Decimal128' || tag === 'Long') return String(value);
   const wrapped = wrappedNumber(value);
   if (wrapped !== undefined) return numberText(wrapped, where);
