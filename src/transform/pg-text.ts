@@ -28,6 +28,11 @@ export function toPgText(value: unknown, where: string): string {
   return value;
 }
 
+/** Whether jsonb input takes this JSON text (no \u0000, no unpaired surrogate escapes). */
+export function jsonbAccepts(text: string): boolean {
+  return !text.includes('\\u') || !JSON_BAD_ESCAPE.test(text); // every bad escape is a \u
+}
+
 /** Canonical Extended JSON (types kept: $numberDecimal, $date, $oid, ...) as jsonb input. */
 export function toJsonbText(value: unknown, where: string): string {
   let text: string | undefined;

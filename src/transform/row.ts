@@ -5,9 +5,11 @@
 
 import { RejectedRecord } from '../ops/errors.js';
 import { childRows } from './children.js';
-import { canonicalKey, legacyIdText, uuidFor } from './identity.js';
+import { childRowsFast } from './children-fast.js';
+import { canonicalKey, legacyIdText, uuidFor, uuidForIdText } from './identity.js';
 import type { Mapping } from './mapping-types.js';
 import { withoutPaths } from './paths.js';
+import { extraFast, planOf, put, readColumnsFast } from './plan.js';
 import { extraEntry, readColumns } from './read-columns.js';
 import type { Entry, Scope } from './read-columns.js';
 
@@ -28,7 +30,43 @@ export function transform(mapping: Mapping, doc: Record<string, unknown>): Row {
   return transformDocument(mapping, doc).row;
 }
 
+/**
+ * The fast path (plan.ts: no closures, `extra` written directly, uuid memo) answers
+ * every ordinary document; anything it does not handle itself — every rejection,
+ * unusual values in `extra` — throws, and the original implementation below then
+ * gives its result or rejection, so both are exactly as before.
+ */
 export function transformDocument(mapping: Mapping, doc: Record<string, unknown>): Transformed {
+  let fast: Transformed | undefined;
+  try {
+    fast = transformFast(mapping, doc);
+  } catch {
+    fast = undefined;
+  }
+  return fast ?? transformSlow(mapping, doc);
+}
+
+function transformFast(mapping: Mapping, doc: Record<string, unknown>): Transformed | undefined {
+  const plan = planOf(mapping);
+  const proto = plan.protoColumn;
+  canonicalKey(doc._id); // what rejects a bad _id (or throws) first, as before
+  // legacyIdText is canonicalKey's text except for an ObjectId (its hex).
+  const idText = legacyIdText(doc._id);
+  const id = uuidForIdText(mapping.collection, idText);
+  const row: Row = {};
+  put(row, mapping.key.column, id, proto);
+  if (mapping.legacyIdColumn !== undefined) put(row, mapping.legacyIdColumn, idText, proto);
+  const present: boolean[] = [];
+  if (!readColumnsFast(doc, plan, row, present, proto)) return undefined;
+  const extra = extraFast(doc, plan, present);
+  if (extra === undefined) return undefined;
+  put(row, mapping.extra, extra, proto);
+  const children = childRowsFast(plan, doc, id);
+  if (children === undefined) return undefined;
+  return { row, children };
+}
+
+function transformSlow(mapping: Mapping, doc: Record<string, unknown>): Transformed {
   const { collection } = mapping;
   let key: string;
   try {
