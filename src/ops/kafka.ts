@@ -1,6 +1,7 @@
 import { Kafka, Partitioners, logLevel, type Admin, type ITopicConfig, type LogEntry, type Message, type ProducerConfig } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { retrying } from './retry.js';
 
 /** `<prefix>.<db>.<collection>`: one topic per collection (DESIGN decision 1). */
 export function topicFor(config: Config, collection: string): string {
@@ -129,13 +130,17 @@ export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promis
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.topic));
   if (missing.length > 0) {
-    try {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
-    } catch (err) {
-      // Another process (a sink starting beside the source) may have created them first.
-      const errors = (err as { errors?: Array<{ type?: string }> }).errors ?? [err as { type?: string }];
-      if (!errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) throw err;
-    }
+    // A broker that has just started may not know its own new topics' partitions yet
+    // (UNKNOWN_TOPIC_OR_PARTITION, retriable): try again; waitForLeaders below does the waiting.
+    await retrying(async () => {
+      try {
+        await admin.createTopics({ topics: missing, waitForLeaders: false });
+      } catch (err) {
+        // Another process (a sink starting beside the source), or an earlier try, may have created them first.
+        const errors = (err as { errors?: Array<{ type?: string }> }).errors ?? [err as { type?: string }];
+        if (!errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+      }
+    }, { timeoutMs: 60_000 });
   }
   // A topic another process has just created may not have its leaders yet.
   await waitForLeaders(admin, topics.map((t) => t.topic));
