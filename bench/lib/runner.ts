@@ -55,9 +55,7 @@ export async function runPaired(p: PairedProbe, stage: string, ctx: BenchContext
   } catch (err) {
     result.error = message(err);
   } finally {
-    await p.teardown().catch((err) => {
-      result.error = `${result.error ? `${result.error}\n` : ''}teardown: ${message(err)}`;
-    });
+    await tearDown(p, result);
   }
   return result;
 }
@@ -79,11 +77,16 @@ export async function runFigure(p: FigureProbe, stage: string, ctx: BenchContext
   } catch (err) {
     result.error = message(err);
   } finally {
-    await p.teardown().catch((err) => {
-      result.error = `${result.error ? `${result.error}\n` : ''}teardown: ${message(err)}`;
-    });
+    await tearDown(p, result);
   }
   return result;
+}
+
+/** Runs the probe's teardown; its failure is added to the result's error. */
+async function tearDown(p: { teardown(): Promise<void> }, result: { error?: string }): Promise<void> {
+  await p.teardown().catch((err) => {
+    result.error = `${result.error ? `${result.error}\n` : ''}teardown: ${message(err)}`;
+  });
 }
 
 /** Median of each named figure over the runs. */
