@@ -62,7 +62,6 @@ describe('tidemark verify under a live workload (acceptance soak)', () => {
       const soaked = live.stats();
       const rate = writesOf(soaked) / (soaked.elapsedMs / 1000);
       console.log(`[verify-soak] ${runs.length} clean runs in ${(soaked.elapsedMs / 1000).toFixed(0)} s; ${writesOf(soaked)} changes (${rate.toFixed(0)}/s: ${JSON.stringify(soaked.writes)}), ${soaked.rejectedUpdates.length} rejected by design`);
-      expect(rate).toBeGreaterThanOrEqual(MIN_CHANGES_PER_S);
       expect(runs.length).toBeGreaterThanOrEqual(3);
 
       // Behind tidemark's back, in collections the live workload does not write: each is found by key.
@@ -80,6 +79,8 @@ describe('tidemark verify under a live workload (acceptance soak)', () => {
       expect(keysOf(report, 'users')).toEqual([uuidFor('users', user.doc._id)]);
       const others = report.collections.filter((c) => !['pointTransactions', 'reviews', 'users'].includes(c.collection) && c.differences.total > 0);
       expect(others.map((c) => c.collection)).toEqual([]);
+      // Last, so a slow load generator still shows what the verifier found.
+      expect(rate).toBeGreaterThanOrEqual(MIN_CHANGES_PER_S);
     } finally {
       stop.abort();
       await live.done;
