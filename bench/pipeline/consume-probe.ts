@@ -1,4 +1,3 @@
-import type { Message } from 'kafkajs';
 import type { BenchContext, Measurement, PairedProbe } from '../lib/probe.js';
 import { runSink } from '../../src/sink/index.js';
 import { newestPerKey } from '../../src/sink/changes.js';
@@ -7,7 +6,7 @@ import { bareConsume } from './bare-consumer.js';
 import { openBed, type Bed } from './bed.js';
 import { mediumDocuments } from './documents.js';
 import { timingFirstBatch, signal } from './first-batch.js';
-import { envelopesOf, insertEvents, produceTransactional, recordsOf } from './records.js';
+import { insertRecords, produceTransactional } from './records.js';
 
 /**
  * Sink consume path (fetch, decode, transform, de-duplication, slicing, the Kafka
@@ -27,7 +26,7 @@ export function consumeProbe(ctx: BenchContext): PairedProbe {
     b: 'tidemark sink, apply stubbed',
     async setup() {
       bed = await openBed('consume');
-      const records: Message[] = recordsOf(envelopesOf(insertEvents(mediumDocuments(n), bed.config.mongo.database, 'payments'), { db: bed.config.mongo.database, collection: 'payments' }), bed.schemaId);
+      const records = insertRecords(mediumDocuments(n), { db: bed.config.mongo.database, collection: 'payments' }, bed.schemaId);
       const seconds = await produceTransactional(bed.kafka, `${bed.id}-feed`, bed.topic, records);
       ctx.log(`sink-consume: ${n} records produced in ${seconds.toFixed(1)} s`);
     },

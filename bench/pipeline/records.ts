@@ -1,6 +1,5 @@
 import { Timestamp, type Document } from 'bson';
 import type { Kafka, Message } from 'kafkajs';
-import type { ChangeEnvelope } from '../../src/envelope/index.js';
 import { chunkBySize, producerConfig } from '../../src/ops/kafka.js';
 import { envelopeFromEvent, envelopeMessages, type ChangeEvent } from '../../src/source/index.js';
 
@@ -20,12 +19,9 @@ export function insertEvents(docs: Document[], db: string, collection: string, s
   });
 }
 
-export function envelopesOf(events: ChangeEvent[], where: { db: string; collection: string }): ChangeEnvelope[] {
-  return events.map((e) => envelopeFromEvent(e, 'c', where, 1, Date.now()));
-}
-
-/** The Kafka records the source would write for these envelopes. */
-export function recordsOf(envelopes: ChangeEnvelope[], schemaId: number): Message[] {
+/** The Kafka records the source would write for inserts of these documents. */
+export function insertRecords(docs: Document[], where: { db: string; collection: string }, schemaId: number): Message[] {
+  const envelopes = insertEvents(docs, where.db, where.collection).map((e) => envelopeFromEvent(e, 'c', where, 1, Date.now()));
   return envelopeMessages(envelopes, schemaId);
 }
 

@@ -5,7 +5,7 @@ import { kafkaWriter, timeCollectionSource, type WriterFactory } from './source-
 import { BENCH_COLLECTION, openBed, type Bed } from './bed.js';
 import { bareWatchDrain, streamingFrom, writeChangesAfterStart, type Changes } from './change-bed.js';
 import { mediumDocuments } from './documents.js';
-import { envelopesOf, insertEvents, produceTransactional, recordsOf } from './records.js';
+import { insertRecords, produceTransactional } from './records.js';
 
 interface ChangeBed {
   bed: Bed;
@@ -77,7 +77,7 @@ export function sourceProduceProbe(ctx: BenchContext): PairedProbe {
     async setup() {
       cb = await changeBed('sourceproduce', n, ctx);
       const where = { db: cb.bed.config.mongo.database, collection: BENCH_COLLECTION };
-      records = recordsOf(envelopesOf(insertEvents(mediumDocuments(n), where.db, where.collection), where), cb.bed.schemaId);
+      records = insertRecords(mediumDocuments(n), where, cb.bed.schemaId);
     },
     async runA(): Promise<Measurement> {
       const seconds = await produceTransactional(cb.bed.kafka, `${cb.bed.id}-raw-${++runs}`, cb.bed.topic, records, cb.bed.config.source.maxBatchSize);
