@@ -1,5 +1,5 @@
 // The sink probes of issue #7, each on medium documents (payments: FK + CHECK + indexes).
-import type { BenchContext, FigureProbe, PairedProbe } from '../lib/probe.js';
+import type { BenchContext, FigureProbe, Measurement, PairedProbe } from '../lib/probe.js';
 import { startDelayProxy, viaPort, type DelayProxy } from '../lib/delay-proxy.js';
 import { openSinkBed, type SinkBed } from './bed.js';
 import { psqlCopy } from './psql-copy.js';
@@ -41,14 +41,16 @@ export function copyProbe(ctx: BenchContext): PairedProbe {
       if (r.rows !== needBed(sb).events) throw new Error(`psql copied ${r.rows} rows, expected ${needBed(sb).events}`);
       return { events: r.rows, seconds: r.seconds };
     },
-    async runB() {
-      const b = needBed(sb);
-      await b.reset();
-      const r = await applierRun(b);
-      return { events: b.events, seconds: r.phases.copy ?? NaN, extra: phaseExtras(r.phases, r.seconds) };
-    },
+    runB: () => applierPhase(needBed(sb), 'copy'),
     teardown: async () => sb?.close(),
   };
+}
+
+/** One Applier run from a reset target, timed by the given phase alone (the others go in extras). */
+async function applierPhase(b: SinkBed, phase: 'copy' | 'merge'): Promise<Measurement> {
+  await b.reset();
+  const r = await applierRun(b);
+  return { events: b.events, seconds: r.phases[phase] ?? NaN, extra: phaseExtras(r.phases, r.seconds) };
 }
 
 export function mergeProbe(ctx: BenchContext): PairedProbe {
@@ -69,12 +71,7 @@ export function mergeProbe(ctx: BenchContext): PairedProbe {
       const r = await sqlOnlyRun(b);
       return { events: b.events, seconds: r.merge };
     },
-    async runB() {
-      const b = needBed(sb);
-      await b.reset();
-      const r = await applierRun(b);
-      return { events: b.events, seconds: r.phases.merge ?? NaN, extra: phaseExtras(r.phases, r.seconds) };
-    },
+    runB: () => applierPhase(needBed(sb), 'merge'),
     teardown: async () => sb?.close(),
   };
 }
