@@ -59,6 +59,8 @@ import java.util.stream.Stream;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -196,6 +198,13 @@ class ChangeEventOplog implements Oplog {
     private final AtomicInteger increment = new AtomicInteger();
     /** ts value -> entry {ts, op, db, coll, id, doc, updateDescription}; guarded by this */
     private final NavigableMap<Long, Document> entries = new TreeMap<>();
+    /**
+     * The same entries by "db.coll" and by "db": a stream reads only its own namespace's entries.
+     * A quiet collection's cursor only moves with its own events, so scanning the whole oplog
+     * since its position on every wake-up made each write cost O(oplog) per open stream.
+     * Concurrent maps so a cursor iterates lazily outside the lock.
+     */
+    private final Map<String, ConcurrentSkipListMap<Long, Document>> byNamespace = new ConcurrentHashMap<>();
 
     ChangeEventOplog(MongoBackend backend, CursorRegistry cursorRegistry, Clock clock) {
         this.backend = backend;
@@ -220,6 +229,8 @@ class ChangeEventOplog implements Oplog {
         long size = estimateSize(entry);
         entry.append("size", size);
         entries.put(ts.getValue(), entry);
+        byNamespace.computeIfAbsent(db + "." + coll, k -> new ConcurrentSkipListMap<>()).put(ts.getValue(), entry);
+        byNamespace.computeIfAbsent(db, k -> new ConcurrentSkipListMap<>()).put(ts.getValue(), entry);
         bytes += size;
         // Capped like a real oplog (by entries and by estimated bytes): the oldest entries go,
         // and a stream still behind them gets ChangeStreamHistoryLost (events() below), never a
@@ -228,8 +239,10 @@ class ChangeEventOplog implements Oplog {
             Document trimmed = entries.pollFirstEntry().getValue();
             bytes -= (Long) trimmed.get("size");
             long at = ((BsonTimestamp) trimmed.get("ts")).getValue();
-            trimmedThrough.put(trimmed.get("db") + "." + trimmed.get("coll"), at);
-            trimmedThrough.put(String.valueOf(trimmed.get("db")), at);
+            for (String ns : new String[] {trimmed.get("db") + "." + trimmed.get("coll"), String.valueOf(trimmed.get("db"))}) {
+                trimmedThrough.put(ns, at);
+                byNamespace.get(ns).remove(at);
+            }
         }
         version++;
         notifyAll();
@@ -500,20 +513,23 @@ class ChangeEventOplog implements Oplog {
      * so a stream far behind costs a batch per getMore, not the whole oplog since its position.
      */
     private Stream<Document> events(OplogPosition position, String db, String collFilter, boolean updateLookup) {
-        List<Document> tail;
+        String namespace = collFilter == null ? db : db + "." + collFilter;
         long from = Long.parseUnsignedLong(position.toHexString(), 16);
+        long upTo; // entries up to here were all put before we read it: a lazy read cannot skip one
         synchronized (this) {
+            if (entries.isEmpty()) return Stream.empty();
+            upTo = entries.lastKey();
             // Entries after `from` were trimmed: resuming here would skip them, as MongoDB refuses to.
-            Long trimmed = trimmedThrough.get(collFilter == null ? db : db + "." + collFilter);
+            Long trimmed = trimmedThrough.get(namespace);
             if (trimmed != null && Long.compareUnsigned(from, trimmed) < 0) {
                 throw new MongoServerError(286, "ChangeStreamHistoryLost",
                     "Resume of change stream was not possible, as the resume point may no longer be in the oplog.");
             }
-            tail = new ArrayList<>(entries.tailMap(from, true).values());
         }
-        return tail.stream()
+        ConcurrentSkipListMap<Long, Document> own = byNamespace.get(namespace);
+        if (own == null || from > upTo) return Stream.empty();
+        return own.subMap(from, true, upTo, true).values().stream()
             .filter(e -> new OplogPosition((BsonTimestamp) e.get("ts")).isAfter(position))
-            .filter(e -> db.equals(e.get("db")) && (collFilter == null || collFilter.equals(e.get("coll"))))
             .flatMap(e -> toEvents(e, db, collFilter, updateLookup).stream());
     }
 
