@@ -40,38 +40,44 @@ export function uuidForIdText(collection: string, idText: string): string {
 }
 
 /**
- * Memo of uuidFor's names → UUIDs, least recently used out first: references repeat
- * (buyers, sellers, purchase requests) and each UUID costs a SHA-1. Bounded: at most
+ * Memo of uuidFor's names → UUIDs: references repeat (buyers, sellers, purchase
+ * requests) and each UUID costs a SHA-1. Two generations instead of a strict LRU
+ * (Map delete + set on every hit, and evicting the oldest, cost more than the hash they
+ * save): names go into `recent`; when it is full it becomes `older` and the one before
+ * is dropped, and a hit in `older` moves back into `recent`. Bounded: at most
  * UUID_MEMO_ENTRIES names of at most UUID_MEMO_NAME_CHARS characters (longer names,
  * such as big compound _ids, are hashed every time), i.e. a few MB at most.
  */
 export const UUID_MEMO_ENTRIES = 16_384;
 export const UUID_MEMO_NAME_CHARS = 128;
-const uuidMemo = new Map<string, string>();
+const GENERATION = UUID_MEMO_ENTRIES / 2;
+let recent = new Map<string, string>();
+let older = new Map<string, string>();
 
 function memoUuid(name: string): string {
-  const hit = uuidMemo.get(name);
-  if (hit !== undefined) {
-    uuidMemo.delete(name); // re-inserted: Map order is recency order
-    uuidMemo.set(name, hit);
-    return hit;
-  }
-  const uuid = tidemarkUuid(name);
+  const hit = recent.get(name);
+  if (hit !== undefined) return hit;
+  const old = older.get(name);
+  const uuid = old ?? tidemarkUuid(name);
   if (name.length <= UUID_MEMO_NAME_CHARS) {
-    uuidMemo.set(name, uuid);
-    if (uuidMemo.size > UUID_MEMO_ENTRIES) uuidMemo.delete(uuidMemo.keys().next().value as string);
+    if (recent.size >= GENERATION) {
+      older = recent;
+      recent = new Map();
+    }
+    recent.set(name, uuid);
   }
   return uuid;
 }
 
 /** Empties the uuidFor memo (benchmarks and tests measure or check the cold path). */
 export function clearUuidMemo(): void {
-  uuidMemo.clear();
+  recent.clear();
+  older.clear();
 }
 
 /** Names currently memoised (tests check the bound). */
 export function uuidMemoSize(): number {
-  return uuidMemo.size;
+  return recent.size + older.size;
 }
 
 // TIDEMARK_NAMESPACE's bytes stay at the start of a scratch buffer; the name is written after them.

@@ -218,13 +218,14 @@ describe('uuidFor memo', () => {
     clearUuidMemo();
     const ids = Array.from({ length: UUID_MEMO_ENTRIES + 500 }, (_, i) => new ObjectId(i.toString(16).padStart(24, '0')));
     for (const id of ids) uuidFor('users', id);
-    expect(uuidMemoSize()).toBe(UUID_MEMO_ENTRIES);
+    expect(uuidMemoSize()).toBeLessThanOrEqual(UUID_MEMO_ENTRIES);
+    expect(uuidMemoSize()).toBeGreaterThanOrEqual(UUID_MEMO_ENTRIES / 2);
     for (const id of [ids[0]!, ids[ids.length - 1]!, ids[1000]!]) {
       expect(uuidFor('users', id)).toBe(rfcUuidV5(TIDEMARK_NAMESPACE, `users:${id.toHexString()}`));
     }
     const long = 'x'.repeat(500);
     expect(uuidFor('users', long)).toBe(rfcUuidV5(TIDEMARK_NAMESPACE, `users:${JSON.stringify(long)}`));
-    expect(uuidMemoSize()).toBe(UUID_MEMO_ENTRIES);
+    expect(uuidMemoSize()).toBeLessThanOrEqual(UUID_MEMO_ENTRIES);
     clearUuidMemo();
     expect(uuidMemoSize()).toBe(0);
   });
