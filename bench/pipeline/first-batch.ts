@@ -5,11 +5,13 @@ import type { Consumer, Kafka } from 'kafkajs';
  * consume-rate run is timed from the first fetched batch (group join excluded) on
  * both sides of a probe, including inside tidemark's own sink.
  */
-export function timingFirstBatch(kafka: Kafka): { kafka: Kafka; firstBatchAt: () => number | undefined } {
+export function timingFirstBatch(kafka: Kafka, onFirst?: () => void): { kafka: Kafka; firstBatchAt: () => number | undefined } {
   let first: number | undefined;
   const watch = (consumer: Consumer): Consumer => {
     consumer.on(consumer.events.START_BATCH_PROCESS, () => {
-      first ??= performance.now();
+      if (first !== undefined) return;
+      first = performance.now();
+      onFirst?.();
     });
     return consumer;
   };

@@ -13,6 +13,7 @@ import { runSink } from '../../src/sink/sink.js';
 import { cpuDelta, cpuSnapshot } from '../lib/cpu.js';
 import type { Measurement } from '../lib/probe.js';
 import type { SinkBed } from './bed.js';
+import { timingFirstBatch } from '../pipeline/first-batch.js';
 
 /** Applies every batch through the sink's Applier, one transaction per batch; seconds per phase. */
 export async function applierRun(sb: SinkBed): Promise<{ seconds: number; phases: Partial<Record<SinkPhase, number>> }> {
@@ -78,8 +79,9 @@ export const changeRecords = (sb: SinkBed): number => sb.messages.filter((m) => 
 
 /**
  * The real sink (runSink, a fresh consumer group) draining the pre-produced topic.
- * Timed from its first committed batch to its last, so group join and start-up
- * are left out; CPU over the same window.
+ * Timed from the moment its first fetched batch starts to its last commit, every
+ * record counted, so group join and start-up are left out (as SQL alone is timed from
+ * its first COPY); CPU over the same window.
  */
 export async function sinkDrainRun(sb: SinkBed, opts: { pgUrl?: string; timeoutMs?: number } = {}): Promise<Measurement> {
   const { bed } = sb;
@@ -92,7 +94,9 @@ export async function sinkDrainRun(sb: SinkBed, opts: { pgUrl?: string; timeoutM
   const controller = new AbortController();
   const total = changeRecords(sb);
   let failed: unknown;
-  const running = runSink(config, bed.logger, createKafka(config, bed.logger, '-bench-sink'), bed.mappings, (c) => topicFor(config, c), controller.signal, metrics);
+  let cpuAtFirst: ReturnType<typeof cpuSnapshot> | undefined;
+  const { kafka, firstBatchAt } = timingFirstBatch(createKafka(config, bed.logger, '-bench-sink'), () => (cpuAtFirst = cpuSnapshot()));
+  const running = runSink(config, bed.logger, kafka, bed.mappings, (c) => topicFor(config, c), controller.signal, metrics);
   running.catch((err) => (failed = err));
   const records = async () => (await metrics.records.get()).values.reduce((n, v) => n + v.value, 0);
   const phases: Record<string, number> = {};
@@ -101,16 +105,13 @@ export async function sinkDrainRun(sb: SinkBed, opts: { pgUrl?: string; timeoutM
   });
   try {
     const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
-    let first: { t: number; records: number; cpu: ReturnType<typeof cpuSnapshot> } | undefined;
     for (;;) {
       if (failed) throw failed;
       if (Date.now() > deadline) throw new Error(`sink drained ${await records()} of ${total} records before the timeout`);
       const n = await records();
-      if (n > 0 && !first) first = { t: performance.now(), records: n, cpu: cpuSnapshot() };
-      if (n >= total && first) {
-        const seconds = (performance.now() - first.t) / 1000;
-        if (n === first.records) throw new Error('the sink applied everything in one batch: nothing left to time (use more records)');
-        return { events: n - first.records, seconds, cpu: cpuDelta(first.cpu, cpuSnapshot()), extra: await drainExtras(metrics, phases) };
+      const first = firstBatchAt();
+      if (n >= total && first !== undefined && cpuAtFirst) {
+        return { events: n, seconds: (performance.now() - first) / 1000, cpu: cpuDelta(cpuAtFirst, cpuSnapshot()), extra: await drainExtras(metrics, phases) };
       }
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -90,6 +90,20 @@ export const SCHEMA = {
   sink: {
     groupId: { kind: 'string', env: 'TIDEMARK_SINK_GROUP', default: 'tidemark-sink', doc: 'Kafka consumer group of the sink' },
     maxBatchRecords: { kind: 'int', min: 1, max: 100000, default: 5000, doc: 'records applied per PostgreSQL transaction' },
+    fetchMaxBytesPerPartition: {
+      kind: 'int',
+      min: 65536,
+      max: 268435456,
+      default: 8388608,
+      doc: 'bytes fetched per partition at once: room for a full batch of maxBatchRecords, so the next one decodes while one applies',
+    },
+    fetchMaxBytes: {
+      kind: 'int',
+      min: 1048576,
+      max: 1073741824,
+      default: 33554432,
+      doc: 'bytes fetched across all partitions at once (bounds the memory of batches waiting to be applied)',
+    },
     concurrentPartitions: {
       kind: 'int',
       min: 1,
