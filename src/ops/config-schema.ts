@@ -92,16 +92,18 @@ export const SCHEMA = {
     maxBatchRecords: { kind: 'int', min: 1, max: 100000, default: 5000, doc: 'records applied per PostgreSQL transaction' },
     fetchMaxBytesPerPartition: {
       kind: 'int',
+      env: 'TIDEMARK_SINK_FETCH_MAX_BYTES_PER_PARTITION',
       min: 65536,
       max: 268435456,
-      default: 8388608,
-      doc: 'bytes fetched per partition at once: room for a full batch of maxBatchRecords, so the next one decodes while one applies',
+      default: 2097152,
+      doc: 'bytes fetched per partition at once (more than one slice of maxBatchRecords lets the next slice decode while one applies; more costs memory)',
     },
     fetchMaxBytes: {
       kind: 'int',
+      env: 'TIDEMARK_SINK_FETCH_MAX_BYTES',
       min: 1048576,
       max: 1073741824,
-      default: 33554432,
+      default: 10485760,
       doc: 'bytes fetched across all partitions at once (bounds the memory of batches waiting to be applied)',
     },
     concurrentPartitions: {

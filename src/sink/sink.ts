@@ -97,6 +97,7 @@ export class PartitionApplier {
       const decoded = await decodeRecord(this.decoder, plan.mapping, topic, partition, message);
       if (decoded.kind === 'reject') rejections.push({ origin: originOf(topic, partition, message), headers: message.headers, reason: decoded.reason });
       if (decoded.kind !== 'change') continue;
+      this.applier.prepare(plan.mapping.table, decoded.change);
       changes.push(decoded.change);
       newestClusterMs = Math.max(newestClusterMs ?? 0, decoded.envelope.source.clusterTimeSeconds * 1000);
     }
