@@ -108,6 +108,7 @@ export const SCHEMA = {
     },
     concurrentPartitions: {
       kind: 'int',
+      env: 'TIDEMARK_SINK_CONCURRENT_PARTITIONS',
       min: 1,
       max: 64,
       default: 3,
