@@ -89,6 +89,20 @@ function pairedRow(p: PairedResult): string {
   return `| ${p.id} | ${p.ratio} | ${range(p.rateA)} | ${range(p.rateB)} | ${p.ratioOfMedians === undefined ? '–' : `${fmt(p.ratioOfMedians)}×`} | ${p.target === undefined ? '–' : `≥ ${p.target}`} | ${verdict(p.holds, p.error)} | ${cpu(p.cpuA)} | ${cpu(p.cpuB)} | ${fmt(p.cpuBoundRateB)} |`;
 }
 
+/**
+ * B's CPU-bound rate ÷ A's median rate: the ratio B's CPU per event allows at most. Only
+ * where B's CPU covers just what was timed (a phase probe times one phase of a run whose
+ * CPU is the whole run's: its CPU-bound rate falls below the rate it reached).
+ */
+function cpuCap(p: PairedResult): number | undefined {
+  if (p.cpuBoundRateB === undefined || !p.rateA?.median || !p.rateB?.median || p.cpuBoundRateB < p.rateB.median) return undefined;
+  return p.cpuBoundRateB / p.rateA.median;
+}
+
+const sumCpu = (c?: Record<string, number>) => Object.values(c ?? {}).reduce((n, v) => n + v, 0);
+const topRoles = (c?: Record<string, number>) =>
+  Object.entries(c ?? {}).sort((x, y) => y[1] - x[1]).slice(0, 2).map(([r, v]) => `${r} ${fmt(v)}`).join(', ');
+
 function figureRow(f: FigureResult): string {
   const figs = Object.entries(f.figures).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
   return `| ${f.id} | ${f.what} | ${figs || '–'} | ${f.target ?? '–'} | ${verdict(f.holds, f.error)} |`;
@@ -105,7 +119,7 @@ export function renderMarkdown(r: RunRecord, chart = 'results/ratios.svg'): stri
   out.push(
     'Every paired probe alternates the bare ceiling (A) and tidemark (B) on the same input, A B A B …; rates are events/s, median (min–max) over the runs, and the ratio is median B ÷ median A. CPU is µs per event per process role (utime + stime from /proc); "CPU-bound B" is the capacity model, cores ÷ Σ CPU-s per event of side B. CPU of roles a probe does not use (mongo in a sink probe) is other work on the machine: absolute rates from a shared machine are noisy, the alternation keeps the ratios fair.',
     '',
-    '**The source-side figures say little about real MongoDB:** the local Mongo server (mongo-java-server, in memory) re-scans and polls its oplog for every change-stream read, so its change-stream rate and CPU are not those of a `mongod` replica set. Judge the source ratios with that in mind.',
+    '**The source-side figures say little about real MongoDB:** the local Mongo server (mongo-java-server, in memory) serves change streams from an in-memory oplog that each read polls and turns back into documents, so its change-stream rate and CPU are not those of a `mongod` replica set. Judge the source ratios with that in mind.',
     '',
     `![ratios of medians B/A against their targets](${chart})`,
     '',
@@ -121,6 +135,12 @@ export function renderMarkdown(r: RunRecord, chart = 'results/ratios.svg'): stri
       out.push(...paired.map(pairedRow), '');
       for (const p of paired) out.push(`- **${p.id}**: A = ${p.a}; B = ${p.b}.${p.error ? ` Failed: \`${p.error.replace(/\s+/g, ' ').slice(0, 300)}\`` : ''}`);
       out.push('');
+      const capped = paired.filter((p) => p.holds === false && cpuCap(p) !== undefined && cpuCap(p)! < p.target!);
+      if (capped.length > 0) {
+        out.push('Targets B\'s CPU alone rules out on this machine (B\'s CPU-bound rate ÷ median A: the most B could reach with every core busy on it, whatever the overlap):', '');
+        for (const p of capped) out.push(`- **${p.id}**: at most ${fmt(cpuCap(p)!)}× of the ${p.target}× target; B spends ${fmt(sumCpu(p.cpuB))} CPU-µs per event (${topRoles(p.cpuB)}).`);
+        out.push('');
+      }
     }
     if (figures.length > 0) {
       out.push('| probe | measures | figures (median over runs) | target | holds |', '| --- | --- | --- | --- | --- |');

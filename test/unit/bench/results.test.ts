@@ -55,6 +55,20 @@ describe('bench results', () => {
     expect(md).toMatch(/mongo-java-server.*oplog/);
   });
 
+  it('names a missed target that B\'s CPU per event rules out, and not one whose CPU covers more than the timed phase', () => {
+    const base = record('2026-11-28T00:00:00.000Z');
+    const copy = base.probes[0]!;
+    if (copy.kind !== 'paired') throw new Error('fixture');
+    // 36,363/s if CPU-bound ÷ 30,000/s of A = 1.21×: the 0.9 target is not ruled out by CPU.
+    expect(renderMarkdown(base)).not.toContain('CPU alone rules out');
+    const tight = { ...copy, id: 'sink-tight', rateB: { median: 18000, min: 17000, max: 19000 }, cpuB: { node: 60, postgres: 40 }, cpuBoundRateB: 20000 };
+    const md = renderMarkdown({ ...base, probes: [tight] });
+    expect(md).toContain("- **sink-tight**: at most 0.67× of the 0.9× target; B spends 100 CPU-µs per event (node 60.0, postgres 40.0).");
+    // A phase probe: the CPU-bound rate (whole run's CPU) is below the rate B reached in its phase.
+    const phase = { ...tight, id: 'sink-phase', cpuBoundRateB: 20000, rateB: { median: 24000, min: 23000, max: 25000 } };
+    expect(renderMarkdown({ ...base, probes: [{ ...phase, cpuBoundRateB: 19000 }] })).not.toContain('sink-phase**: at most');
+  });
+
   it('draws one bar per measured ratio with its target tick', () => {
     const svg = renderRatioSvg(record('2026-11-28T00:00:00.000Z'));
     expect(svg.startsWith('<svg')).toBe(true);
