@@ -207,7 +207,8 @@ export async function runSink(
     readUncommitted: false,
     sessionTimeout,
     heartbeatInterval,
-    maxBytesPerPartition: config.sink.fetchMaxBytesPerPartition, maxBytes: config.sink.fetchMaxBytes,
+    maxBytesPerPartition: config.sink.fetchMaxBytesPerPartition,
+    maxBytes: config.sink.fetchMaxBytes,
   });
   const deadLetters = kafka.producer(producerConfig());
   const decoder = new AvroDecoder<ChangeEnvelope>(createRegistry(config.schemaRegistry.url), envelopeType);
@@ -262,13 +263,13 @@ export async function runSink(
         }
         const decode = (k: number) => {
           const decoding = partitions.decode(batch.topic, batch.partition, slices[k]!.messages, BigInt(slices[k]!.last) + 1n);
-          decoding.catch(() => undefined); // awaited (and retried) below, or dropped when the run stops
+          decoding.catch(() => undefined); // awaited below, or dropped when the run stops
           return decoding;
         };
         let ahead = slices.length > 0 ? decode(0) : undefined;
         for (let k = 0; k < slices.length && isRunning() && !isStale(); k++) {
           const { messages, last } = slices[k]!;
-          let decoding = ahead!;
+          const decoding = ahead!;
           // The next slice decodes while this one's transaction runs on PostgreSQL.
           ahead = k + 1 < slices.length ? decode(k + 1) : undefined;
           // A long apply (a parent waking many parked children, a slow disk) must not
@@ -277,10 +278,9 @@ export async function runSink(
           try {
             await untilApplied(
               async () => {
-                const slice = await decoding.catch((err: unknown) => {
-                  decoding = decode(k); // a registry outage: decode again on the retry
-                  throw err;
-                });
+                // A decode failure (registry down) is not a database error: it leaves
+                // eachBatch, as it always did, and kafkajs retries the batch.
+                const slice = await decoding;
                 if (slice) await partitions.write(slice);
               },
               {
