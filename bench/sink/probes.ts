@@ -31,7 +31,7 @@ export function copyProbe(ctx: BenchContext): PairedProbe {
     ratio: 'sink COPY phase ÷ psql \\copy of the same rows into the same staging table',
     target: 0.9,
     a: `psql \\copy, ${size.batchRecords}-row batches`,
-    b: 'sink Applier, copy phase (COPY lines built when the sink decoded the changes, ahead of the transaction; streamed in 64 KB chunks)',
+    b: 'sink Applier, copy phase (COPY text built from the decoded changes and streamed)',
     async setup() {
       sb = await openSinkBed('sink-copy', { changes: size.rows, batchRecords: size.batchRecords });
       files = sb.copyFiles();

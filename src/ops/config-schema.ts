@@ -95,8 +95,8 @@ export const SCHEMA = {
       env: 'TIDEMARK_SINK_FETCH_MAX_BYTES_PER_PARTITION',
       min: 65536,
       max: 268435456,
-      default: 2097152,
-      doc: 'bytes fetched per partition at once (more than one slice of maxBatchRecords lets the next slice decode while one applies; more costs memory)',
+      default: 1048576,
+      doc: 'bytes fetched per partition at once (kafkajs default; more gives bigger batches and costs memory)',
     },
     fetchMaxBytes: {
       kind: 'int',

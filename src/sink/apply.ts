@@ -63,15 +63,6 @@ export class Applier {
     return [...this.graph.outgoing].filter(([, fks]) => fks.some((fk) => fk.parentTable === table)).map(([t]) => t);
   }
 
-  /**
-   * Builds a decoded change's COPY line for its table now, outside the transaction: the
-   * sink decodes the next slice while one applies, so this work overlaps PostgreSQL's.
-   */
-  prepare(table: string, change: Change): void {
-    const plan = this.plans.get(table);
-    if (plan) change.stagingLine = stagingLine(plan.sql, change);
-  }
-
   async apply(client: PoolClient, table: string, changes: Change[], out: ApplyOutcome = emptyOutcome()): Promise<ApplyOutcome> {
     await this.applyTable(client, table, changes, out, true);
     return out;
@@ -229,18 +220,16 @@ export class Applier {
   }
 }
 
-/** The COPY text lines of changes for a table's staging table (built ahead when the sink decoded them). */
+/** The COPY text lines of changes for a table's staging table: mapped columns, version, op, legacy id. */
 export function* stagingLines(sql: TableStatements, changes: readonly Change[]): Generator<string> {
-  for (const c of changes) yield c.stagingLine ?? stagingLine(sql, c);
-}
-
-/** A change's line of COPY text for its table's staging table: mapped columns, version, op, legacy id. */
-export function stagingLine(sql: TableStatements, c: Change): string {
-  // Built as one string, no per-row arrays. Deletes carry only the key column; the
-  // others stay NULL in staging. Version and op are digits and letters: no escaping.
-  let line = '';
-  for (const col of sql.dataColumns) line += copyField(c.row[col] ?? null) + '\t';
-  return `${line}${c.ts}\t${c.ord}\t${c.op === 'delete' ? 'd' : 'u'}\t${copyField(c.legacyId)}\n`;
+  const columns = sql.dataColumns;
+  for (const c of changes) {
+    // Built as one string, no per-row arrays. Deletes carry only the key column; the
+    // others stay NULL in staging. Version and op are digits and letters: no escaping.
+    let line = '';
+    for (const col of columns) line += copyField(c.row[col] ?? null) + '\t';
+    yield `${line}${c.ts}\t${c.ord}\t${c.op === 'delete' ? 'd' : 'u'}\t${copyField(c.legacyId)}\n`;
+  }
 }
 
 /**

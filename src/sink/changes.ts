@@ -22,8 +22,6 @@ export interface Change {
   ts: bigint;
   ord: number;
   origin: Origin;
-  /** Its line of COPY text for the table's staging table, built while decoding, ahead of the transaction. */
-  stagingLine?: string;
   /** Set when the change comes back from the parking table: keeps its age. */
   parkedAt?: string;
 }

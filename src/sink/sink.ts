@@ -1,4 +1,4 @@
-import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { AvroDecoder, createRegistry, envelopeType, type ChangeEnvelope } from '../envelope/index.js';
@@ -16,9 +16,6 @@ import { lockedNextOffset, skipNonData, storeNextOffset, storedOffsets } from '.
 import type { SinkMetrics } from './metrics.js';
 import { retryParked } from './parked-retry.js';
 import { untilApplied } from './transient.js';
-
-/** Records decoded between two turns of the event loop. */
-const DECODE_CHUNK = 64;
 
 export interface SinkCounters {
   /** Records decoded and passed through the mapping. */
@@ -79,35 +76,23 @@ export class PartitionApplier {
     private readonly writeSlice?: SliceWriter,
   ) {}
 
-  /**
-   * Decodes and transforms one slice of a partition's batch (outside any transaction).
-   * `next` is the offset after the slice: past trailing transaction markers on the last slice of a batch.
-   */
-  async decode(topic: string, partition: number, messages: Batch['messages'], next: bigint): Promise<DecodedSlice | undefined> {
+  /** `next` is the offset after the slice: past trailing transaction markers on the last slice of a batch. */
+  async apply(topic: string, partition: number, messages: Batch['messages'], next: bigint): Promise<void> {
     const plan = this.plans.get(topic);
-    if (!plan || messages.length === 0) return undefined;
+    if (!plan || messages.length === 0) return;
     const changes: Change[] = [];
     const rejections: Rejection[] = [];
     let newestClusterMs: number | null = null;
-    for (let i = 0; i < messages.length; i++) {
-      // Let PostgreSQL round trips through (this partition's previous slice, other partitions):
-      // a whole batch decoded in one go blocks the event loop for tens of ms.
-      if (i > 0 && i % DECODE_CHUNK === 0) await yieldToIo();
-      const message = messages[i]!;
+    for (const message of messages) {
       const decoded = await decodeRecord(this.decoder, plan.mapping, topic, partition, message);
       if (decoded.kind === 'reject') rejections.push({ origin: originOf(topic, partition, message), headers: message.headers, reason: decoded.reason });
       if (decoded.kind !== 'change') continue;
-      this.applier.prepare(plan.mapping.table, decoded.change);
       changes.push(decoded.change);
       newestClusterMs = Math.max(newestClusterMs ?? 0, decoded.envelope.source.clusterTimeSeconds * 1000);
     }
-    return { topic, partition, plan, records: messages.length, changes, rejections, next, newestClusterMs };
-  }
-
-  /** Writes a decoded slice: rows, dead letters and the next offset in one transaction. */
-  async write(slice: DecodedSlice): Promise<void> {
+    const slice: DecodedSlice = { topic, partition, plan, records: messages.length, changes, rejections, next, newestClusterMs };
     await (this.writeSlice ? this.writeSlice(slice) : this.writeToPostgres(slice));
-    this.log.debug({ topic: slice.topic, partition: slice.partition, records: slice.records, next: slice.next.toString() }, 'batch applied');
+    this.log.debug({ topic, partition, records: messages.length, next: next.toString() }, 'batch applied');
   }
 
   /** Rows, dead letters and the next offset in one PostgreSQL transaction. */
@@ -255,41 +240,21 @@ export async function runSink(
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const size = config.sink.maxBatchRecords;
-        const slices: { messages: Batch['messages']; last: string }[] = [];
-        for (let i = 0; i < batch.messages.length; i += size) {
-          const messages = batch.messages.slice(i, i + size);
+        for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += size) {
+          const slice = batch.messages.slice(i, i + size);
+          const lastSlice = i + size >= batch.messages.length;
           // batch.lastOffset() also covers control records (commit markers) after the last message.
-          slices.push({ messages, last: i + size >= batch.messages.length ? batch.lastOffset() : messages[messages.length - 1]!.offset });
-        }
-        const decode = (k: number) => {
-          const decoding = partitions.decode(batch.topic, batch.partition, slices[k]!.messages, BigInt(slices[k]!.last) + 1n);
-          decoding.catch(() => undefined); // awaited below, or dropped when the run stops
-          return decoding;
-        };
-        let ahead = slices.length > 0 ? decode(0) : undefined;
-        for (let k = 0; k < slices.length && isRunning() && !isStale(); k++) {
-          const { messages, last } = slices[k]!;
-          const decoding = ahead!;
-          // The next slice decodes while this one's transaction runs on PostgreSQL.
-          ahead = k + 1 < slices.length ? decode(k + 1) : undefined;
+          const last = lastSlice ? batch.lastOffset() : slice[slice.length - 1]!.offset;
           // A long apply (a parent waking many parked children, a slow disk) must not
           // cost the partitions: keep heartbeating while it runs.
           const beating = setInterval(() => heartbeat().catch(() => undefined), heartbeatInterval);
           try {
-            await untilApplied(
-              async () => {
-                // A decode failure (registry down) is not a database error: it leaves
-                // eachBatch, as it always did, and kafkajs retries the batch.
-                const slice = await decoding;
-                if (slice) await partitions.write(slice);
-              },
-              {
-                log,
-                what: { topic: batch.topic, partition: batch.partition, offset: messages[0]!.offset },
-                keepGoing: () => isRunning() && !isStale(),
-                between: heartbeat,
-              },
-            );
+            await untilApplied(() => partitions.apply(batch.topic, batch.partition, slice, BigInt(last) + 1n), {
+              log,
+              what: { topic: batch.topic, partition: batch.partition, offset: slice[0]!.offset },
+              keepGoing: () => isRunning() && !isStale(),
+              between: heartbeat,
+            });
           } finally {
             clearInterval(beating);
           }

@@ -37,7 +37,9 @@ describe('tidemark verify under a live workload (acceptance soak)', () => {
   afterAll(async () => {
     await replica?.pipeline.stop();
     await mongo?.close();
-    await dropTestSchema(replica?.config, replica?.pool);
+    // TIDEMARK_KEEP_FAILED=1 keeps the replica's schema and topics to look into a failure.
+    if (process.env.TIDEMARK_KEEP_FAILED) console.log(`[verify-soak] kept: schema ${replica?.config.postgres.schema}, database ${replica?.config.mongo.database}, topics ${replica?.config.kafka.topicPrefix}.*`);
+    else await dropTestSchema(replica?.config, replica?.pool);
   });
 
   it(`verifies clean for ${SOAK_MS / 1000} s under ≥ ${MIN_CHANGES_PER_S} changes/s, then finds corruptions by key`, async () => {

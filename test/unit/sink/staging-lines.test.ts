@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stagingLine, stagingLines } from '../../../src/sink/apply.js';
+import { stagingLines } from '../../../src/sink/apply.js';
 import type { Change } from '../../../src/sink/changes.js';
 import { copyChunks, copyLine } from '../../../src/sink/copy-text.js';
 import { tableStatements } from '../../../src/sink/sql.js';
@@ -40,17 +40,6 @@ describe('staging COPY text', () => {
     );
     expect([...stagingLines(sql, changes)]).toEqual(expected);
     expect(expected[1]).toMatch(/\\N\t\\N\t\d+\t2\td\t65f0c0ffee00000000000001\n$/);
-  });
-
-  it('streams the line built ahead at decode time (Applier.prepare), and builds it when absent', () => {
-    const sql = tableStatements(mapping, 'public');
-    const id = '00000000-0000-5000-8000-000000000002';
-    const fresh = change('upsert', { id, body: 'b', n: '1' }, '65f0c0ffee00000000000002');
-    const ahead = { ...fresh, stagingLine: stagingLine(sql, fresh) };
-    expect(ahead.stagingLine).toBe([...stagingLines(sql, [fresh])][0]);
-    // A parked change read back has no line: built on the spot, the same text.
-    expect([...stagingLines(sql, [ahead, fresh])]).toEqual([ahead.stagingLine, ahead.stagingLine]);
-    expect([...stagingLines(sql, [{ ...fresh, stagingLine: 'marker\n' }])]).toEqual(['marker\n']);
   });
 
   it('groups lines into chunks without splitting or losing any', () => {
