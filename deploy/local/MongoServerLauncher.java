@@ -57,6 +57,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -107,17 +109,43 @@ class ChangeEventBackend extends MemoryBackend {
         return new ChangeEventOplog(this, getCursorRegistry(), getClock());
     }
 
+    /**
+     * mongo-java-server changes a document before it appends the change's oplog entry, so a
+     * read could see a write whose cluster time no change stream has reached yet: a verifier
+     * that saw a document gone, then read the cluster time, could wait for a moment before the
+     * delete and call the row still in PostgreSQL a difference. On a real server the write and
+     * its oplog entry are one. Here writes hold this lock shared while they run, and a cluster
+     * time given out (postBatchResumeToken) is read exclusively: after every write already
+     * visible has its entry.
+     */
+    private final ReentrantReadWriteLock writesInFlight = new ReentrantReadWriteLock();
+    private static final Set<String> WRITE_COMMANDS = Set.of("insert", "update", "delete", "findandmodify");
+
+    private BsonTimestamp settledLatest() {
+        writesInFlight.writeLock().lock();
+        try {
+            return ((ChangeEventOplog) oplog).latest();
+        } finally {
+            writesInFlight.writeLock().unlock();
+        }
+    }
+
     @Override
     public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
-        BsonTimestamp latestBefore = oplog instanceof ChangeEventOplog ? ((ChangeEventOplog) oplog).latest() : null;
-        Document response = super.handleCommand(channel, databaseName, command, query);
-        if (command.equalsIgnoreCase("aggregate") && isChangeStream(query)) {
-            addPostBatchResumeToken(response, "firstBatch", latestBefore);
+        boolean changeStream = oplog instanceof ChangeEventOplog && command.equalsIgnoreCase("aggregate") && isChangeStream(query);
+        BsonTimestamp latestBefore = changeStream ? settledLatest() : null;
+        boolean write = oplog instanceof ChangeEventOplog && WRITE_COMMANDS.contains(command.toLowerCase(java.util.Locale.ROOT));
+        if (write) writesInFlight.readLock().lock();
+        try {
+            Document response = super.handleCommand(channel, databaseName, command, query);
+            if (changeStream) addPostBatchResumeToken(response, "firstBatch", latestBefore);
+            if (command.equalsIgnoreCase("findAndModify") && oplog instanceof ChangeEventOplog) {
+                ((ChangeEventOplog) oplog).afterFindAndModify(databaseName, query, response);
+            }
+            return response;
+        } finally {
+            if (write) writesInFlight.readLock().unlock();
         }
-        if (command.equalsIgnoreCase("findAndModify") && oplog instanceof ChangeEventOplog) {
-            ((ChangeEventOplog) oplog).afterFindAndModify(databaseName, query, response);
-        }
-        return response;
     }
 
     /**
@@ -139,14 +167,14 @@ class ChangeEventBackend extends MemoryBackend {
             cursor = null;
         }
         long seen = changeEvents.version();
-        BsonTimestamp latestBefore = changeEvents.latest();
+        BsonTimestamp latestBefore = settledLatest();
         Document response = super.handleGetMore(databaseName, command, query);
         if (!(cursor instanceof OplogCursor)) return response;
         if (isEmptyBatch(response)) {
             long await = MAX_AWAIT_MS;
             if (query.get("maxTimeMS") instanceof Number) await = Math.min(await, ((Number) query.get("maxTimeMS")).longValue());
             if (await > 0 && changeEvents.awaitChange(seen, await)) {
-                latestBefore = changeEvents.latest();
+                latestBefore = settledLatest();
                 response = super.handleGetMore(databaseName, command, query);
             }
         }

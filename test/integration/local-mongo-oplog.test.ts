@@ -1,13 +1,15 @@
 // The local Mongo server's oplog is capped like a real one: a change stream resuming
 // before the oldest entry of its namespace fails with ChangeStreamHistoryLost (286),
 // which the source turns into a re-snapshot or a stop, never a silent gap; a quiet
-// collection keeps its history while others write. A private server on its own port.
+// collection keeps its history while others write; a cluster time given out covers every
+// write a read could already see. A private server on its own port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoClient, MongoServerError, type ResumeToken } from 'mongodb';
+import { MongoClient, MongoServerError, type ResumeToken, type Timestamp } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHistoryLost } from '../../src/source/index.js';
+import { ClusterClock } from '../../src/verify/observe.js';
 
 const PORT = 27427;
 const CAP = 50;
@@ -65,5 +67,47 @@ describe('local Mongo server: capped oplog', () => {
     const next = await kept.next();
     await kept.close();
     expect(next).toMatchObject({ operationType: 'insert', fullDocument: { n: 1 } });
+  }, 60_000);
+
+  it('gives out no cluster time before a write already visible to reads (a delete seen gone is covered by the clock read after it)', async () => {
+    const db = client.db('oplogclock');
+    const docs = db.collection('docs');
+    const n = 400;
+    await docs.insertMany(Array.from({ length: n }, (_, i) => ({ _id: i, v: i })) as never[]);
+    // Every delete's cluster time, from a stream opened before them.
+    const stream = docs.watch();
+    await stream.tryNext();
+    const deletedAt = new Map<number, Timestamp>();
+    const collecting = (async () => {
+      while (deletedAt.size < n) {
+        const e = await stream.next();
+        if (e.operationType === 'delete') deletedAt.set(e.documentKey._id as unknown as number, e.clusterTime!);
+      }
+    })();
+    // Deletes from several connections while a reader, each time it finds a document gone,
+    // reads the cluster time the way the verifier does.
+    const clock = new ClusterClock(db);
+    const seen: Array<{ id: number; at: { t: number; i: number } }> = [];
+    let next = 0;
+    const deleters = Array.from({ length: 6 }, async () => {
+      while (next < n) await docs.deleteOne({ _id: next++ } as never);
+    });
+    const reader = (async () => {
+      for (let id = 0; id < n; ) {
+        if ((await docs.findOne({ _id: id } as never)) !== null) continue;
+        seen.push({ id, at: await clock.now() });
+        id += 7;
+      }
+    })();
+    await Promise.all([...deleters, reader]);
+    await collecting;
+    await stream.close();
+    await clock.close();
+    expect(seen.length).toBeGreaterThan(50);
+    const before = seen.filter(({ id, at }) => {
+      const d = deletedAt.get(id)!;
+      return at.t < d.t || (at.t === d.t && at.i < d.i);
+    });
+    expect(before, 'cluster times read after a delete was visible, yet before it').toEqual([]);
   }, 60_000);
 });
