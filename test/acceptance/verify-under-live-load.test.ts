@@ -21,6 +21,7 @@ const MIN_CHANGES_PER_S = 200;
 const logger = createLogger({ level: process.env.VERIFY_TEST_LOG ?? 'error' });
 let replica: Replica;
 let mongo: MongoClient;
+let passed = false;
 
 const writesOf = (s: LiveStats) => s.writes.insertOne + s.writes.updateOne + s.writes.deleteOne;
 const keysOf = (report: Report, collection: string) =>
@@ -37,8 +38,8 @@ describe('tidemark verify under a live workload (acceptance soak)', () => {
   afterAll(async () => {
     await replica?.pipeline.stop();
     await mongo?.close();
-    // TIDEMARK_KEEP_FAILED=1 keeps the replica's schema and topics to look into a failure.
-    if (process.env.TIDEMARK_KEEP_FAILED) console.log(`[verify-soak] kept: schema ${replica?.config.postgres.schema}, database ${replica?.config.mongo.database}, topics ${replica?.config.kafka.topicPrefix}.*`);
+    // TIDEMARK_KEEP_FAILED=1 keeps a failed run's schema and topics to look into.
+    if (!passed && process.env.TIDEMARK_KEEP_FAILED) console.log(`[verify-soak] kept: schema ${replica?.config.postgres.schema}, database ${replica?.config.mongo.database}, topics ${replica?.config.kafka.topicPrefix}.*`);
     else await dropTestSchema(replica?.config, replica?.pool);
   });
 
@@ -83,6 +84,7 @@ describe('tidemark verify under a live workload (acceptance soak)', () => {
       expect(others.map((c) => c.collection)).toEqual([]);
       // Last, so a slow load generator still shows what the verifier found.
       expect(rate).toBeGreaterThanOrEqual(MIN_CHANGES_PER_S);
+      passed = true;
     } finally {
       stop.abort();
       await live.done;
