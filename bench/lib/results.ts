@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path';
 import type { Measurement } from './probe.js';
 import type { Machine } from './machine.js';
-import type { Spread } from './stats.js';
+import { totalMicros, type Spread } from './stats.js';
 
 export interface PairedResult {
   kind: 'paired';
@@ -82,11 +82,13 @@ export function fmt(n: number | undefined): string {
 
 const verdict = (holds: boolean | undefined, error?: string) => (error ? '**failed**' : holds === undefined ? '–' : holds ? 'yes' : '**no**');
 
+/** CPU-µs per event by role, largest first (at most `limit` roles). */
+const rolesText = (c?: Record<string, number>, limit = Infinity) =>
+  c ? Object.entries(c).filter(([, v]) => v >= 0.05).sort((x, y) => y[1] - x[1]).slice(0, limit).map(([r, v]) => `${r} ${fmt(v)}`).join(', ') : '–';
+
 function pairedRow(p: PairedResult): string {
   const range = (s?: Spread) => (s ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : '–');
-  const cpu = (c?: Record<string, number>) =>
-    c ? Object.entries(c).filter(([, v]) => v >= 0.05).sort((x, y) => y[1] - x[1]).map(([r, v]) => `${r} ${fmt(v)}`).join(', ') : '–';
-  return `| ${p.id} | ${p.ratio} | ${range(p.rateA)} | ${range(p.rateB)} | ${p.ratioOfMedians === undefined ? '–' : `${fmt(p.ratioOfMedians)}×`} | ${p.target === undefined ? '–' : `≥ ${p.target}`} | ${verdict(p.holds, p.error)} | ${cpu(p.cpuA)} | ${cpu(p.cpuB)} | ${fmt(p.cpuBoundRateB)} |`;
+  return `| ${p.id} | ${p.ratio} | ${range(p.rateA)} | ${range(p.rateB)} | ${p.ratioOfMedians === undefined ? '–' : `${fmt(p.ratioOfMedians)}×`} | ${p.target === undefined ? '–' : `≥ ${p.target}`} | ${verdict(p.holds, p.error)} | ${rolesText(p.cpuA)} | ${rolesText(p.cpuB)} | ${fmt(p.cpuBoundRateB)} |`;
 }
 
 /**
@@ -98,10 +100,6 @@ function cpuCap(p: PairedResult): number | undefined {
   if (p.cpuBoundRateB === undefined || !p.rateA?.median || !p.rateB?.median || p.cpuBoundRateB < p.rateB.median) return undefined;
   return p.cpuBoundRateB / p.rateA.median;
 }
-
-const sumCpu = (c?: Record<string, number>) => Object.values(c ?? {}).reduce((n, v) => n + v, 0);
-const topRoles = (c?: Record<string, number>) =>
-  Object.entries(c ?? {}).sort((x, y) => y[1] - x[1]).slice(0, 2).map(([r, v]) => `${r} ${fmt(v)}`).join(', ');
 
 function figureRow(f: FigureResult): string {
   const figs = Object.entries(f.figures).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
@@ -135,10 +133,13 @@ export function renderMarkdown(r: RunRecord, chart = 'results/ratios.svg'): stri
       out.push(...paired.map(pairedRow), '');
       for (const p of paired) out.push(`- **${p.id}**: A = ${p.a}; B = ${p.b}.${p.error ? ` Failed: \`${p.error.replace(/\s+/g, ' ').slice(0, 300)}\`` : ''}`);
       out.push('');
-      const capped = paired.filter((p) => p.holds === false && cpuCap(p) !== undefined && cpuCap(p)! < p.target!);
+      const capped = paired.flatMap((p) => {
+        const cap = cpuCap(p);
+        return p.holds === false && cap !== undefined && cap < p.target! ? [{ p, cap }] : [];
+      });
       if (capped.length > 0) {
         out.push('Targets B\'s CPU alone rules out on this machine (B\'s CPU-bound rate ÷ median A: the most B could reach with every core busy on it, whatever the overlap):', '');
-        for (const p of capped) out.push(`- **${p.id}**: at most ${fmt(cpuCap(p)!)}× of the ${p.target}× target; B spends ${fmt(sumCpu(p.cpuB))} CPU-µs per event (${topRoles(p.cpuB)}).`);
+        for (const { p, cap } of capped) out.push(`- **${p.id}**: at most ${fmt(cap)}× of the ${p.target}× target; B spends ${fmt(totalMicros(p.cpuB ?? {}))} CPU-µs per event (${rolesText(p.cpuB, 2)}).`);
         out.push('');
       }
     }

@@ -51,7 +51,12 @@ export function cpuMicrosPerEvent(runs: readonly Measurement[]): Record<string, 
  * Capacity model: events/s the machine could sustain if CPU were the only limit,
  * `cores CPU-s per second ÷ Σ CPU-s per event` (all roles together).
  */
+/** CPU-µs per event summed over every process role. */
+export function totalMicros(microsPerEvent: Record<string, number>): number {
+  return Object.values(microsPerEvent).reduce((a, b) => a + b, 0);
+}
+
 export function cpuBoundRate(microsPerEvent: Record<string, number>, cores: number): number {
-  const total = Object.values(microsPerEvent).reduce((a, b) => a + b, 0);
+  const total = totalMicros(microsPerEvent);
   return total > 0 ? (cores * 1e6) / total : Infinity;
 }
