@@ -57,14 +57,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 public class MongoServerLauncher {
     // mongo-java-server's own MONGO_5_0 reports wire version 8 (really 4.2's); the Node
@@ -132,14 +132,15 @@ class ChangeEventBackend extends MemoryBackend {
 
     @Override
     public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
-        boolean changeStream = oplog instanceof ChangeEventOplog && command.equalsIgnoreCase("aggregate") && isChangeStream(query);
+        boolean events = oplog instanceof ChangeEventOplog;
+        boolean changeStream = events && command.equalsIgnoreCase("aggregate") && isChangeStream(query);
         BsonTimestamp latestBefore = changeStream ? settledLatest() : null;
-        boolean write = oplog instanceof ChangeEventOplog && WRITE_COMMANDS.contains(command.toLowerCase(java.util.Locale.ROOT));
+        boolean write = events && WRITE_COMMANDS.contains(command.toLowerCase(java.util.Locale.ROOT));
         if (write) writesInFlight.readLock().lock();
         try {
             Document response = super.handleCommand(channel, databaseName, command, query);
             if (changeStream) addPostBatchResumeToken(response, "firstBatch", latestBefore);
-            if (command.equalsIgnoreCase("findAndModify") && oplog instanceof ChangeEventOplog) {
+            if (events && command.equalsIgnoreCase("findAndModify")) {
                 ((ChangeEventOplog) oplog).afterFindAndModify(databaseName, query, response);
             }
             return response;
@@ -257,8 +258,7 @@ class ChangeEventOplog implements Oplog {
         long size = estimateSize(entry);
         entry.append("size", size);
         entries.put(ts.getValue(), entry);
-        byNamespace.computeIfAbsent(db + "." + coll, k -> new ConcurrentSkipListMap<>()).put(ts.getValue(), entry);
-        byNamespace.computeIfAbsent(db, k -> new ConcurrentSkipListMap<>()).put(ts.getValue(), entry);
+        for (String ns : namespacesOf(entry)) byNamespace.computeIfAbsent(ns, k -> new ConcurrentSkipListMap<>()).put(ts.getValue(), entry);
         bytes += size;
         // Capped like a real oplog (by entries and by estimated bytes): the oldest entries go,
         // and a stream still behind them gets ChangeStreamHistoryLost (events() below), never a
@@ -267,13 +267,18 @@ class ChangeEventOplog implements Oplog {
             Document trimmed = entries.pollFirstEntry().getValue();
             bytes -= (Long) trimmed.get("size");
             long at = ((BsonTimestamp) trimmed.get("ts")).getValue();
-            for (String ns : new String[] {trimmed.get("db") + "." + trimmed.get("coll"), String.valueOf(trimmed.get("db"))}) {
+            for (String ns : namespacesOf(trimmed)) {
                 trimmedThrough.put(ns, at);
                 byNamespace.get(ns).remove(at);
             }
         }
         version++;
         notifyAll();
+    }
+
+    /** The namespaces an entry is read and trimmed under: its collection's ("db.coll", collection streams) and its database's ("db", db.watch()). */
+    private static String[] namespacesOf(Document entry) {
+        return new String[] {entry.get("db") + "." + entry.get("coll"), String.valueOf(entry.get("db"))};
     }
 
     /** tidemark.mongo.oplogMaxEntries / oplogMaxMB: entries and estimated bytes kept (a real oplog is capped by size). */

@@ -57,8 +57,7 @@ let older = new Map<string, string>();
 function memoUuid(name: string): string {
   const hit = recent.get(name);
   if (hit !== undefined) return hit;
-  const old = older.get(name);
-  const uuid = old ?? tidemarkUuid(name);
+  const uuid = older.get(name) ?? tidemarkUuid(name);
   if (name.length <= UUID_MEMO_NAME_CHARS) {
     if (recent.size >= GENERATION) {
       older = recent;
