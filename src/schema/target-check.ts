@@ -70,8 +70,9 @@ export async function targetProblems(db: pg.Pool | pg.PoolClient, schema: string
         continue;
       }
       const wanted = SPELLING[col.sqlType] ?? col.sqlType;
-      // Enum targets are text in the mapping; the table may use text or its own enum type.
-      if (db.type !== wanted && !(wanted === 'text' && db.is_enum)) say(`column ${col.column} is ${db.type}, the mapping writes ${wanted}`);
+      // The sink stages and writes text: a PostgreSQL enum column would refuse every batch.
+      if (db.is_enum) say(`column ${col.column} is ${db.type}, a PostgreSQL enum; the mapping writes ${wanted}: use ${wanted} with a CHECK of the values`);
+      else if (db.type !== wanted) say(`column ${col.column} is ${db.type}, the mapping writes ${wanted}`);
       if (col.nullable && db.not_null) say(`column ${col.column} is NOT NULL but the mapping allows NULL (nullable: true)`);
     }
     const written = new Set(expected.map((c) => c.column));

@@ -246,24 +246,24 @@ async function writeChanges(client: PoolClient, table: string, sql: TableStateme
   await timed(table, 'clear-parked', () => client.query(sql.clearParked, [keys, changes.map((c) => c.ts.toString()), changes.map((c) => c.ord)]));
   // One round trip: delete, tombstones, upsert, tombstone clean-up and id_map (sql.merge).
   const [deleted, , upserted] = await timed(table, 'merge', async () => (await client.query(sql.merge)) as unknown as pg.QueryResult[]);
-  await timed(table, 'children', () => replaceChildren(client, sql, changes));
+  await timed(table, 'children', () => applyChildren(client, sql, changes));
   // Rows actually changed: stale or replayed versions are no-ops and not counted.
   return { upserted: upserted?.rowCount ?? 0, deleted: deleted?.rowCount ?? 0 };
 }
 
 /**
- * Child rows of the parents whose upsert won: all removed, then all inserted (replace per
- * parent). Round trips are what a batch of a many-child table (purchase requests: 8 child
- * tables) costs, so only child tables with rows are staged, and the preparation and the
- * replacement each go as one multi-statement query (plain SQL, no parameters).
+ * Child rows of the parents whose upsert won, applied by difference (sql.ts, ChildStatements).
+ * Round trips are what a batch of a many-child table (purchase requests: 8 child tables)
+ * costs, so only child tables with rows are staged, and the preparation and the apply
+ * each go as one multi-statement query (plain SQL, no parameters).
  */
-async function replaceChildren(client: PoolClient, sql: TableStatements, changes: Change[]): Promise<void> {
+async function applyChildren(client: PoolClient, sql: TableStatements, changes: Change[]): Promise<void> {
   if (sql.children.length === 0) return;
   const root = sql.dataColumns[0]!; // the key column comes first
-  const filled = sql.children.filter((_, i) => changes.some((c) => (c.children[i]?.rows.length ?? 0) > 0));
-  if (filled.length > 0) await client.query(filled.flatMap((child) => [child.createStaging, `DELETE FROM ${child.staging}`]).join(';\n'));
+  const filled = new Set(sql.children.filter((_, i) => changes.some((c) => (c.children[i]?.rows.length ?? 0) > 0)));
+  if (filled.size > 0) await client.query([...filled].flatMap((child) => [child.createStaging, `DELETE FROM ${child.staging}`]).join(';\n'));
   for (const [i, child] of sql.children.entries()) {
-    if (!filled.includes(child)) continue;
+    if (!filled.has(child)) continue;
     const lines = function* () {
       for (const c of changes) {
         for (const row of c.children[i]?.rows ?? []) yield copyLine([...child.dataColumns.map((col) => row[col] ?? null), c.row[root]!]);
@@ -271,9 +271,16 @@ async function replaceChildren(client: PoolClient, sql: TableStatements, changes
     };
     await pipeline(Readable.from(copyChunks(lines())), client.query(copyFrom(child.copy)));
   }
-  // Direct children's rows go (nested ones cascade), then the new rows, parents' tables first.
-  const deletes = sql.children.flatMap((child) => (child.deleteRows ? [child.deleteRows] : []));
-  await client.query([...deletes, ...filled.map((child) => child.insertRows)].join(';\n'));
+  // Deletes first, parents' tables before their children's, then inserts in the same order.
+  // A table with no rows staged loses all its winners' rows, unless its parent table lost
+  // them all too (ON DELETE CASCADE did it).
+  const emptied = new Set<string>();
+  const deletes = sql.children.flatMap((child) => {
+    if (filled.has(child)) return [child.deleteStale];
+    emptied.add(child.table);
+    return emptied.has(child.parentTable) ? [] : [child.deleteAll];
+  });
+  await client.query([...deletes, ...[...filled].map((child) => child.insertMissing)].join(';\n'));
 }
 
 /**

@@ -29,17 +29,26 @@ export interface TableStatements {
   children: ChildStatements[];
 }
 
-/** Replace-per-parent of one child table, for the parent rows whose upsert won. */
+/**
+ * One child table's rows for the parent rows whose upsert won, applied by difference:
+ * a long embedded array (a chat's messages) that gains one element rewrites one row,
+ * not all of them, and keeps the unchanged rows' FK checks and index upkeep away.
+ */
 export interface ChildStatements {
   table: string;
+  /** The child table one level up (the mapping's own table for a direct child). */
+  parentTable: string;
   staging: string;
   createStaging: string;
   copy: string;
   /** The child's columns, in COPY order (the root key follows). */
   dataColumns: string[];
-  /** Only for direct children: nested ones go with them (ON DELETE CASCADE). */
-  deleteRows: string | null;
-  insertRows: string;
+  /** Every row of the winners: for a child table with no staged rows in this batch. */
+  deleteAll: string;
+  /** Rows of the winners that no staged row equals (key and content): gone or changed. */
+  deleteStale: string;
+  /** Staged rows not in the table: new or changed (deleteStale removed the old ones). */
+  insertMissing: string;
 }
 
 export function tableStatements(mapping: Mapping, schema: string): TableStatements {
@@ -106,31 +115,50 @@ function singleStatements(mapping: Mapping, schema: string): Omit<TableStatement
     clearParked:
       `DELETE FROM ${ident(schema)}.tidemark_parked pk USING unnest($1::uuid[], $2::bigint[], $3::integer[]) AS s(id, ts, ord) ` +
       `WHERE pk.target_table = ${table} AND pk.id = s.id AND (pk._tm_ts, pk._tm_ord) <= (s.ts, s.ord)`,
-    children: allChildMappings(mapping).map((child) => {
-      const columns = childSqlTypes(child).map((c) => c.column);
-      const childStaging = ident(`_tm_stage_${child.table}`);
-      const childTarget = `${ident(schema)}.${ident(child.table)}`;
-      // A staged upsert won when the target now holds exactly its version (a replay
-      // of that version re-writes identical children).
-      const won = `s._tm_op = 'u' AND t.${key} = s.${key} AND (t._tm_ts, t._tm_ord) = (s._tm_ts, s._tm_ord)`;
-      return {
-        table: child.table,
-        staging: childStaging,
-        dataColumns: columns,
-        createStaging:
-          `CREATE TEMP TABLE IF NOT EXISTS ${childStaging} (` +
-          childSqlTypes(child).map((c) => `${ident(c.column)} ${c.sqlType}`).join(', ') +
-          `, _tm_root uuid NOT NULL) ON COMMIT DELETE ROWS`,
-        copy: `COPY ${childStaging} (${[...columns, '_tm_root'].map(ident).join(', ')}) FROM STDIN`,
-        deleteRows:
-          child.parentTable === mapping.table
-            ? `DELETE FROM ${childTarget} c USING ${staging} s, ${target} t WHERE ${won} AND c.${ident(child.parentKey[0]!)} = s.${key}`
-            : null,
-        insertRows:
-          `INSERT INTO ${childTarget} (${columns.map(ident).join(', ')}) ` +
-          `SELECT ${columns.map((c) => `cs.${ident(c)}`).join(', ')} FROM ${childStaging} cs ` +
-          `JOIN ${staging} s ON s.${key} = cs._tm_root JOIN ${target} t ON ${won}`,
-      };
-    }),
+    children: childStatements(mapping, schema, { target, staging, key }),
   };
+}
+
+/** Types whose `=` is identity; others (numeric scale, jsonb numbers, enums vs text) compare as text. */
+const EXACT_EQUALITY = new Set(['uuid', 'integer', 'bigint', 'boolean', 'timestamptz']);
+
+function childStatements(mapping: Mapping, schema: string, parent: { target: string; staging: string; key: string }): ChildStatements[] {
+  // The column holding the root row's key, per table: a nested child's parentKey copies its parent's key.
+  const rootColumn = new Map([[mapping.table, mapping.key.column]]);
+  // A staged upsert won when the target now holds exactly its version (a replay of
+  // that version finds its children equal and writes nothing).
+  const won = `s._tm_op = 'u' AND t.${parent.key} = s.${parent.key} AND (t._tm_ts, t._tm_ord) = (s._tm_ts, s._tm_ord)`;
+  return allChildMappings(mapping).map((child) => {
+    const root = child.parentKey[child.parentKeyColumns.indexOf(rootColumn.get(child.parentTable)!)]!;
+    rootColumn.set(child.table, root);
+    const types = childSqlTypes(child);
+    const columns = types.map((c) => c.column);
+    const staging = ident(`_tm_stage_${child.table}`);
+    const target = `${ident(schema)}.${ident(child.table)}`;
+    const ofWinners = `DELETE FROM ${target} c USING ${parent.staging} s, ${parent.target} t WHERE ${won} AND c.${ident(root)} = s.${parent.key}`;
+    const sameKey = child.key.map((k) => `cs.${ident(k)} = c.${ident(k)}`).join(' AND ');
+    const values = types.filter((c) => !child.key.includes(c.column));
+    const as = (alias: string) => values.map((c) => (EXACT_EQUALITY.has(c.sqlType) ? `${alias}.${ident(c.column)}` : `${alias}.${ident(c.column)}::text`));
+    const sameValues = values.length === 0 ? '' : ` AND (${as('cs').join(', ')}) IS NOT DISTINCT FROM (${as('c').join(', ')})`;
+    return {
+      table: child.table,
+      parentTable: child.parentTable,
+      staging,
+      dataColumns: columns,
+      createStaging:
+        `CREATE TEMP TABLE IF NOT EXISTS ${staging} (` +
+        types.map((c) => `${ident(c.column)} ${c.sqlType}`).join(', ') +
+        `, _tm_root uuid NOT NULL) ON COMMIT DELETE ROWS`,
+      copy: `COPY ${staging} (${[...columns, '_tm_root'].map(ident).join(', ')}) FROM STDIN`,
+      deleteAll: ofWinners,
+      deleteStale: `${ofWinners} AND NOT EXISTS (SELECT 1 FROM ${staging} cs WHERE ${sameKey}${sameValues})`,
+      // The target's primary key is the child's key (checked at start-up), so the arbiter
+      // is exact: another unique index's violation still raises, it is never skipped.
+      insertMissing:
+        `INSERT INTO ${target} (${columns.map(ident).join(', ')}) ` +
+        `SELECT ${columns.map((c) => `cs.${ident(c)}`).join(', ')} FROM ${staging} cs ` +
+        `JOIN ${parent.staging} s ON s.${parent.key} = cs._tm_root JOIN ${parent.target} t ON ${won} ` +
+        `ON CONFLICT (${child.key.map(ident).join(', ')}) DO NOTHING`,
+    };
+  });
 }

@@ -72,17 +72,19 @@ columns:
   - { column: amount, path: amount, type: money, nullable: false }
   - { column: note, path: note, type: text, nullable: true }
   - { column: missing_col, path: x, type: int, nullable: true }
+  - { column: kind, path: kind, type: enum, nullable: false, values: { a: a } }
 children:
   - { table: thing_parts, path: parts, shape: array, parentKey: thing_id, position: position, columns: [] }`,
       'connectors/things.yaml',
     );
-    await pool.query(`CREATE TABLE things (id uuid, amount numeric(18,8) NOT NULL, note text NOT NULL, extra jsonb NOT NULL,
+    await pool.query(`CREATE TYPE thing_kind AS ENUM ('a'); CREATE TABLE things (id uuid, amount numeric(18,8) NOT NULL, note text NOT NULL, kind thing_kind NOT NULL, extra jsonb NOT NULL,
       must text NOT NULL, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL)`);
     const problems = await targetProblems(pool, config.postgres.schema, tableShapes([mapping]));
     expect(problems).toEqual([
       `connectors/things.yaml: table ${config.postgres.schema}.things: column amount is numeric(18,8), the mapping writes numeric(38,18)`,
       `connectors/things.yaml: table ${config.postgres.schema}.things: column note is NOT NULL but the mapping allows NULL (nullable: true)`,
       `connectors/things.yaml: table ${config.postgres.schema}.things: has no column missing_col`,
+      `connectors/things.yaml: table ${config.postgres.schema}.things: column kind is thing_kind, a PostgreSQL enum; the mapping writes text: use text with a CHECK of the values`,
       `connectors/things.yaml: table ${config.postgres.schema}.things: column must is NOT NULL without a default, and no mapping column writes it`,
       `connectors/things.yaml: table ${config.postgres.schema}.things: primary key is (none), the mapping's key is (id)`,
       `connectors/things.yaml: children[0]: table ${config.postgres.schema}.thing_parts: does not exist (run \`tidemark schema apply\`)`,
