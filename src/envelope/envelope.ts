@@ -38,3 +38,9 @@ export function versionOf(source: SourcePosition): { ts: bigint; ord: number } {
     ord: source.ordinal,
   };
 }
+
+/**
+ * How an envelope's document bytes are read (sink, verifier, workload checks): no
+ * promotion, so Int32/Int64/Double/Decimal128 and regexes keep their BSON types.
+ */
+export const BSON_READ_OPTIONS = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;

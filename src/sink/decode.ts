@@ -1,12 +1,9 @@
 import { BSON, EJSON, type Document } from 'bson';
 import type { KafkaMessage } from 'kafkajs';
-import { versionOf, type AvroDecoder, type ChangeEnvelope } from '../envelope/index.js';
+import { BSON_READ_OPTIONS, versionOf, type AvroDecoder, type ChangeEnvelope } from '../envelope/index.js';
 import { RejectedRecord, TidemarkError, describe } from '../ops/errors.js';
 import { legacyIdText, transformDocument, uuidFor, type Mapping } from '../transform/index.js';
 import type { Change } from './changes.js';
-
-// Same promotion rules as the source's reads: BSON types survive decoding.
-const BSON_OPTIONS = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
 
 export type Decoded = { kind: 'change'; change: Change; envelope: ChangeEnvelope } | { kind: 'skip' } | { kind: 'reject'; reason: string };
 
@@ -39,7 +36,7 @@ export async function decodeRecord(
     }
     // An update whose document was already gone: the delete that follows carries the change.
     if (envelope.document === null) return { kind: 'skip' };
-    const doc = BSON.deserialize(envelope.document, BSON_OPTIONS);
+    const doc = BSON.deserialize(envelope.document, BSON_READ_OPTIONS);
     // The document's own _id is the key's (the source keys records by it): no need to parse the key.
     const { row, children } = transformDocument(mapping, doc);
     // Built whole, not spread from a shared base: this runs for every record.

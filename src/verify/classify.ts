@@ -13,6 +13,11 @@ export interface Candidate extends Observation {
   collection: string;
   table: string;
   observedAt: ClusterTime;
+  /**
+   * The sink's stored offsets on the collection's topic (per partition), read before
+   * this observation: versions written after it lie at or past them.
+   */
+  appliedFrom: ReadonlyMap<number, bigint>;
 }
 
 export interface ParkedEntry {

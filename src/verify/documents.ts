@@ -5,7 +5,7 @@
 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type pg from 'pg';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { RejectedRecord } from '../ops/errors.js';
 import { copyLine } from '../sink/index.js';
@@ -65,7 +65,19 @@ export class DocumentComparer {
   }
 
   /** Compares the documents, and the absent keys as "no document", returning every key observed. */
-  async compare(docs: readonly Document[], absent: readonly AbsentKey[] = [], enums?: EnumTally): Promise<Observation[]> {
+  /** Whether the mapping takes this document (the sink would apply it, not dead-letter it). */
+  accepts(doc: Document): boolean {
+    try {
+      transformDocument(this.tables.mapping, doc);
+      return true;
+    } catch (err) {
+      if (err instanceof RejectedRecord) return false;
+      throw err;
+    }
+  }
+
+  /** `snapshot`: compare PostgreSQL as of that exported snapshot (held open elsewhere) instead of now. */
+  async compare(docs: readonly Document[], absent: readonly AbsentKey[] = [], opts: { enums?: EnumTally; snapshot?: string } = {}): Promise<Observation[]> {
     const mapping = this.tables.mapping;
     const observed = new Map<string, Observation>();
     const accepted: Array<{ key: string; legacy: string; row: Row; children: ReturnType<typeof transformDocument>['children'] }> = [];
@@ -73,7 +85,7 @@ export class DocumentComparer {
       const idText = canonicalKey(doc._id);
       const key = uuidFor(mapping.collection, doc._id);
       const o: Observation = { key, id: doc._id, idText, fingerprint: fingerprintOf(doc), doc, problems: [] };
-      enums?.observe(mapping, doc, idText);
+      opts.enums?.observe(mapping, doc, idText);
       try {
         const { row, children } = transformDocument(mapping, doc);
         accepted.push({ key, legacy: legacyIdText(doc._id), row, children });
@@ -88,7 +100,7 @@ export class DocumentComparer {
     const rejected = new Set([...observed.values()].filter((o) => o.problems.length > 0).map((o) => o.key));
     const targetKeys = [...observed.keys()].filter((k) => !rejected.has(k));
 
-    await this.db.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await this.db.query(`BEGIN ISOLATION LEVEL REPEATABLE READ${opts.snapshot === undefined ? '' : `; SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(opts.snapshot)}`}`);
     try {
       const parent = this.tables.parent;
       await this.copy(parent, accepted.map((a) => [...parent.columns.map((c) => a.row[c.column] ?? null), a.legacy]));

@@ -144,6 +144,20 @@ export function passed(view: TopicView, at: ClusterTime): boolean {
   );
 }
 
+/** The sink's stored next offset per partition of a topic (partitions it has not applied to are absent: from their start). */
+export async function storedOffsets(db: Queryable, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const { rows } = await db.query<{ partition: number; next_offset: string }>(
+    'SELECT partition, next_offset::text FROM tidemark_sink_offsets WHERE group_id = $1 AND topic = $2',
+    [groupId, topic],
+  );
+  return new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
+}
+
+/** The stored offsets of a view, as storedOffsets gives them. */
+export function nextOffsets(view: TopicView): Map<number, bigint> {
+  return new Map(view.partitions.map((p) => [p.partition, p.next]));
+}
+
 /** Kafka records the sink has not applied yet. */
 export function recordsBehind(view: TopicView): number {
   return view.partitions.reduce((n, p) => n + Math.max(0, Number(p.end - p.next)), 0);

@@ -18,7 +18,7 @@ import { checkForeignKeys, checkSchema } from './integrity.js';
 import { checkLedgerTriggers, reconcileLedger } from './ledger.js';
 import { Mirror } from './mirror.js';
 import { ClusterClock } from './observe.js';
-import { PositionReader, recordsBehind, type Positions } from './positions.js';
+import { PositionReader, recordsBehind, storedOffsets, type Positions } from './positions.js';
 import { exitCodeOf, type CheckDifference, type CollectionReport, type Listed, type Report, type Status } from './report.js';
 import { LEDGER, POINTS, ruleColumns } from './rules.js';
 import { scanCollection, type ScanResult } from './scan.js';
@@ -94,8 +94,10 @@ async function run(config: Config, log: Logger, session: VerifySession, mappings
   const comparers = new Map<string, DocumentComparer>();
   const scans = new Map<string, ScanResult>();
   const differing: Array<Omit<Candidate, 'observedAt'>> = [];
+  const topics = new Map(mappings.map((m) => [m.collection, topicFor(config, m.collection)]));
   for (const mapping of mappings) {
     if (notCompared.has(mapping.collection)) continue;
+    const appliedFrom = await storedOffsets(db, config.sink.groupId, topics.get(mapping.collection)!);
     const mirror = new Mirror(mapping.table, mapping.key.column, mirrorColumns(mapping, ruleColumns(mapping.collection)));
     const comparer = new DocumentComparer(db, mappingTables(mapping), mirror);
     await comparer.prepare();
@@ -103,17 +105,19 @@ async function run(config: Config, log: Logger, session: VerifySession, mappings
     log.info({ collection: mapping.collection, documents: scanned.scanned, differing: scanned.differing.length }, 'collection compared');
     comparers.set(mapping.collection, comparer);
     scans.set(mapping.collection, scanned);
-    differing.push(...scanned.differing.map((o) => ({ ...o, collection: mapping.collection, table: mapping.table })));
+    differing.push(...scanned.differing.map((o) => ({ ...o, collection: mapping.collection, table: mapping.table, appliedFrom })));
   }
   // One reading after every read of the scan: at or after any write the scan could see.
   const clock = new ClusterClock(mongo);
   const observedAt = differing.length > 0 ? await clock.now() : null;
   const candidates: Candidate[] = differing.map((d) => ({ ...d, observedAt: observedAt! }));
 
-  const topics = new Map(mappings.map((m) => [m.collection, topicFor(config, m.collection)]));
   const reader = new PositionReader(session.kafka, db, config.sink.groupId, sourceStateTopic(config), config.mongo.database, log);
   const settled = await settle(
-    { comparers, topics, mongo, db, kafka: session.kafka, decoder: session.decoder, positions: reader, clock, chunkSize, settleTimeoutMs, parkedMaxAgeMs: config.sink.parkedMaxAgeMs, log },
+    {
+      comparers, topics, mongo, db, kafka: session.kafka, decoder: session.decoder, positions: reader, groupId: config.sink.groupId,
+      holdSnapshot: () => session.holdSnapshot(), clock, chunkSize, settleTimeoutMs, parkedMaxAgeMs: config.sink.parkedMaxAgeMs, log,
+    },
     candidates,
   ).finally(() => Promise.all([clock.close(), reader.close()]));
   const { outcomes, positions } = settled;

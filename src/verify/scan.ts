@@ -54,13 +54,13 @@ export async function scanCollection(
     chunk.push(doc);
     if (chunk.length >= limits.chunkSize) {
       scanned += chunk.length;
-      keep(await comparer.compare(chunk, [], enums));
+      keep(await comparer.compare(chunk, [], { enums }));
       chunk = [];
     }
   }
   if (chunk.length > 0) {
     scanned += chunk.length;
-    keep(await comparer.compare(chunk, [], enums));
+    keep(await comparer.compare(chunk, [], { enums }));
   }
 
   for (let after: string | null = null; ; ) {

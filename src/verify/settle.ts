@@ -12,8 +12,10 @@ import { readDeadLetters, type DeadLetter } from './dead-letters.js';
 import type { DocumentComparer, Observation } from './documents.js';
 import type { Queryable } from './mirror.js';
 import type { ClusterClock } from './observe.js';
-import type { PositionReader, Positions } from './positions.js';
+import { nextOffsets, storedOffsets, type PositionReader, type Positions, type TopicView } from './positions.js';
+import { newestApplied, topicVersions, type TopicVersion } from './versions.js';
 import type { KeyReport, ParkedKey, Rejection } from './report.js';
+import type { HeldSnapshot } from './session.js';
 import type { AvroDecoder, ChangeEnvelope } from '../envelope/index.js';
 import type { Kafka } from 'kafkajs';
 import { deadLetterTopicFor } from '../ops/kafka.js';
@@ -34,6 +36,9 @@ export interface SettleContext {
   kafka: Kafka;
   decoder: AvroDecoder<ChangeEnvelope>;
   positions: PositionReader;
+  /** The sink's consumer group, whose stored offsets say what it applied. */
+  groupId: string;
+  holdSnapshot: () => Promise<HeldSnapshot>;
   clock: ClusterClock;
   chunkSize: number;
   settleTimeoutMs: number;
@@ -72,7 +77,7 @@ export async function settle(ctx: SettleContext, candidates: Candidate[]): Promi
     const again: Candidate[] = [];
     for (const [collection, group] of groupBy(due, (c) => c.collection)) {
       for (let i = 0; i < group.length; i += ctx.chunkSize) {
-        again.push(...(await recheck(ctx, group.slice(i, i + ctx.chunkSize), pending.get(collection)!, outcomes.get(collection)!)));
+        again.push(...(await recheck(ctx, group.slice(i, i + ctx.chunkSize), pending.get(collection)!, outcomes.get(collection)!, positions)));
       }
     }
     // Documents that changed meanwhile wait for the sink again, from a reading taken after their new observation.
@@ -123,7 +128,7 @@ async function settleDeadLettered(ctx: SettleContext, pending: Map<string, Map<s
  * that moment, newer changes are on their way) it is resolved too; otherwise it is
  * observed anew, to wait for the sink again.
  */
-async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<string, Candidate>, out: Settled): Promise<Candidate[]> {
+async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<string, Candidate>, out: Settled, positions: Positions): Promise<Candidate[]> {
   const collection = group[0]!.collection;
   const comparer = ctx.comparers.get(collection)!;
   const ids = group.filter((c) => c.id !== undefined).map((c) => c.id);
@@ -144,7 +149,7 @@ async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<stri
       changed.push({ before, now: o });
     }
   }
-  const again = await caughtUpWithBefore(comparer, changed, pending, out);
+  const again = await caughtUp(ctx, comparer, changed, pending, out, positions.view(collection));
   if (final.length === 0) return again;
   const table = comparer.tables.mapping.table;
   const letters = await deadLettersOf(ctx, collection, final);
@@ -158,29 +163,77 @@ async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<stri
   return again;
 }
 
-/** Keys PostgreSQL now holds at exactly their earlier observed version are resolved; the rest, with their new version, go again. */
-async function caughtUpWithBefore(
+/**
+ * Keys whose MongoDB document changed since they were observed are resolved when
+ * PostgreSQL holds exactly the newest version the sink has applied: in one PostgreSQL
+ * snapshot, the sink's stored offsets and the rows, compared with that version read from
+ * the topic (the version observed before when the sink applied none after it). A document
+ * that changes more often than the sink's lag can only be caught equal this way. The rest
+ * go again, with their new version and the sink's position now as where newer ones start.
+ */
+async function caughtUp(
+  ctx: SettleContext,
   comparer: DocumentComparer,
   changed: Array<{ before: Candidate; now: Observation }>,
   pending: Map<string, Candidate>,
   out: Settled,
+  view: TopicView,
 ): Promise<Candidate[]> {
   if (changed.length === 0) return [];
-  const earlier = await comparer.compare(
-    changed.flatMap(({ before }) => (before.doc ? [before.doc] : [])),
-    changed.filter(({ before }) => !before.doc).map(({ before }) => ({ key: before.key, id: before.id, idText: before.idText })),
-  );
-  const equal = new Set(earlier.filter((o) => o.problems.length === 0).map((o) => o.key));
+  const held = await ctx.holdSnapshot();
+  let equal: Set<string>;
+  try {
+    const applied = await storedOffsets(held.db, ctx.groupId, view.topic);
+    const befores = changed.map(({ before }) => before);
+    const versions = await appliedVersions(ctx, comparer, befores, view.topic, applied);
+    const expected = befores.map((c) => ({ c, doc: versions.has(c.key) ? versions.get(c.key)!.doc : c.doc }));
+    const observed = await comparer.compare(
+      expected.flatMap(({ doc }) => (doc ? [doc] : [])),
+      expected.filter(({ doc }) => !doc).map(({ c }) => ({ key: c.key, id: c.id, idText: c.idText })),
+      { snapshot: held.id },
+    );
+    equal = new Set(observed.filter((o) => o.problems.length === 0).map((o) => o.key));
+  } finally {
+    await held.release();
+  }
   const again: Candidate[] = [];
   for (const { before, now } of changed) {
     if (equal.has(before.key)) {
       pending.delete(before.key);
       out.resolved += 1;
     } else {
-      again.push({ ...before, ...now });
+      again.push({ ...before, ...now, appliedFrom: nextOffsets(view) });
     }
   }
   return again;
+}
+
+/** Per key, the newest version on the topic since the key was observed that the sink applied (by `applied`) and did not reject. */
+async function appliedVersions(
+  ctx: SettleContext,
+  comparer: DocumentComparer,
+  candidates: readonly Candidate[],
+  topic: string,
+  applied: ReadonlyMap<number, bigint>,
+): Promise<Map<string, TopicVersion>> {
+  const named = candidates.filter((c) => c.idText !== null);
+  if (named.length === 0) return new Map();
+  // One read from the earliest position any of them was observed after; a partition one
+  // of them has no offset for is read from its start.
+  const from = new Map<number, bigint>();
+  for (const p of new Set(named.flatMap((c) => [...c.appliedFrom.keys()]))) {
+    const offsets = named.map((c) => c.appliedFrom.get(p));
+    if (offsets.every((o) => o !== undefined)) from.set(p, offsets.reduce((a, b) => (a < b ? a : b)));
+  }
+  const versions = await topicVersions(ctx.kafka, ctx.decoder, topic, from, new Set(named.map((c) => c.idText!)));
+  const out = new Map<string, TopicVersion>();
+  for (const c of named) {
+    const since = (versions.get(c.idText!) ?? []).filter((v) => v.offset >= (c.appliedFrom.get(v.partition) ?? 0n));
+    // A version the sink dead-lettered was never applied: PostgreSQL holds the one before.
+    const newest = newestApplied(since.filter((v) => v.doc === null || comparer.accepts(v.doc)), applied);
+    if (newest) out.set(c.key, newest);
+  }
+  return out;
 }
 
 /** Read after the position passed: the sink sends dead letters before it commits the offsets that pass them. */

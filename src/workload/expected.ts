@@ -3,11 +3,9 @@
 // rejected ones left out. Used to check convergence after the live mode.
 
 import type { Db } from 'mongodb';
+import { BSON_READ_OPTIONS } from '../envelope/index.js';
 import { RejectedRecord } from '../ops/errors.js';
 import { canonicalKey, transformDocument, type Mapping, type Transformed } from '../transform/index.js';
-
-// As the sink decodes records (src/sink/decode.ts): BSON types survive.
-const BSON_OPTIONS = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
 
 export interface AcceptedDocuments {
   /** Per collection: primary key (uuid) → the rows the mapping makes of the document. */
@@ -29,7 +27,7 @@ export async function acceptedDocuments(db: Db, mappings: readonly Mapping[], ex
   for (const m of mappings) {
     const rows = new Map<string, Transformed>();
     add(m.table, 0);
-    for await (const doc of db.collection(m.collection).find({}, BSON_OPTIONS)) {
+    for await (const doc of db.collection(m.collection).find({}, BSON_READ_OPTIONS)) {
       if (exclude.has(`${m.collection}|${canonicalKey(doc._id)}`)) continue;
       let t: Transformed;
       try {

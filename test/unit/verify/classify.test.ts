@@ -10,6 +10,7 @@ const base: Candidate = {
   idText: '{"$oid":"0123456789abcdef01234567"}',
   fingerprint: 'v2',
   doc: null,
+  appliedFrom: new Map(),
   problems: [{ kind: 'missing-row' }],
   observedAt: { t: 1, i: 1 },
 };
