@@ -80,7 +80,10 @@ describe('source through a broker outage', () => {
       async () => {
         const r = (await readTopic(kafka, topic)).filter((m) => m.value !== null);
         // Thrown, not returned: a timeout then says how far it got.
-        if (r.length < 200) throw new Error(`${r.length} of 200 in the topic, source ${pipelines[0]?.status}`);
+        if (r.length < 200) {
+          const p = pipelines[0];
+          throw new Error(`${r.length} of 200 in the topic; source ${p?.status} (${p?.reason ?? 'no reason'}), ${p?.eventsProduced} events produced, read up to ${p?.readUpToMs ? new Date(p.readUpToMs).toISOString() : '-'}`);
+        }
         return r;
       },
       120_000,
