@@ -1,5 +1,6 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { envelopeType, frame, type ChangeEnvelope } from '../envelope/index.js';
+import { TidemarkError } from '../ops/errors.js';
 import { chunkBySize, producerConfig } from '../ops/kafka.js';
 import type { SourceState } from './state.js';
 
@@ -38,29 +39,41 @@ export function envelopeMessages(envelopes: ChangeEnvelope[], schemaId: number):
  * connecting fences any predecessor and aborts the transaction it left open.
  */
 export class TransactionalWriter implements RecordWriter {
-  private readonly producer: Producer;
+  private producer: Producer | null = null;
 
   constructor(
-    kafka: Kafka,
-    transactionalId: string,
+    private readonly kafka: Kafka,
+    private readonly transactionalId: string,
     private readonly target: WriterTarget,
-  ) {
+  ) {}
+
+  /**
+   * A new producer on every connect: a commit cut off by a broker outage can leave
+   * kafkajs's transaction state at COMMITTING for good ("Cannot call beginTransaction in
+   * state COMMITTING"), and reconnecting the same producer keeps that state. A new one
+   * with the same transactional id fences the old and settles what it left open.
+   */
+  async connect(): Promise<void> {
+    await this.disconnect();
     // A transaction begun right after the previous commit meets CONCURRENT_TRANSACTIONS while the
     // broker writes the markers (a few ms); the default 300 ms first retry would stall every batch
     // of a steady stream. Backoff still grows to 10 s for a real outage.
-    this.producer = kafka.producer(producerConfig({ transactionalId, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 25, maxRetryTime: 10_000 } }));
+    const producer = this.kafka.producer(
+      producerConfig({ transactionalId: this.transactionalId, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 25, maxRetryTime: 10_000 } }),
+    );
+    await producer.connect();
+    this.producer = producer;
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
-  }
-
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
+  async disconnect(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    await producer?.disconnect();
   }
 
   async commit(envelopes: ChangeEnvelope[], state: SourceState): Promise<void> {
     const { topic, stateTopic, stateKey, schemaId } = this.target;
+    if (!this.producer) throw new TidemarkError('TM_NOT_CONNECTED', `the ${topic} writer is not connected`, { retriable: true });
     const messages = envelopeMessages(envelopes, schemaId);
     const tx = await this.producer.transaction();
     try {
