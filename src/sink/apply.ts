@@ -83,7 +83,12 @@ export class Applier {
    */
   private async applyIsolated(client: PoolClient, plan: TablePlan, changes: Change[], out: ApplyOutcome, outermost: boolean): Promise<void> {
     const savepoint = `tm_apply_${++this.savepoints}`;
-    await client.query(`SAVEPOINT ${savepoint}`);
+    // The same table can be written twice in one transaction (halving, parked rows), so
+    // staging is emptied first: DELETE, since it is empty or small, costs a fraction of
+    // TRUNCATE (a new file per call); ON COMMIT DELETE ROWS empties it at the end. One
+    // round trip with the savepoint: a database on another host pays each one.
+    const { sql } = plan;
+    await timed(plan.mapping.table, 'staging', () => client.query(`SAVEPOINT ${savepoint};\n${sql.createStaging};\nDELETE FROM ${sql.staging}`));
     const attempt = emptyOutcome();
     try {
       await this.applySet(client, plan, changes, attempt);
@@ -233,14 +238,10 @@ export function* stagingLines(sql: TableStatements, changes: readonly Change[]):
 }
 
 /**
- * COPY into the staging table, then set-based delete, tombstone, upsert and
- * id_map statements. No per-row round trips.
+ * COPY into the staging table (emptied with the savepoint), then set-based delete,
+ * tombstone, upsert and id_map statements. No per-row round trips.
  */
 async function writeChanges(client: PoolClient, table: string, sql: TableStatements, changes: Change[]): Promise<{ upserted: number; deleted: number }> {
-  // The same table can be written twice in one transaction (halving, parked rows), so
-  // staging is emptied first: DELETE, since it is empty or small, costs a fraction of
-  // TRUNCATE (a new file per call); ON COMMIT DELETE ROWS empties it at the end.
-  await timed(table, 'staging', () => client.query(`${sql.createStaging};\nDELETE FROM ${sql.staging}`));
   await timed(table, 'copy', () => pipeline(Readable.from(copyChunks(stagingLines(sql, changes))), client.query(copyFrom(sql.copy))));
   const keys = changes.map((c) => c.row[sql.dataColumns[0]!]!);
   await timed(table, 'clear-parked', () => client.query(sql.clearParked, [keys, changes.map((c) => c.ts.toString()), changes.map((c) => c.ord)]));

@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import pg, { type PoolClient } from 'pg';
 
 /**
  * Consumed offsets live in PostgreSQL, committed with the rows they cover
@@ -6,25 +6,26 @@ import type { PoolClient } from 'pg';
  * serialises two consumers that briefly own the same partition during a
  * rebalance: the second sees the advanced offset and skips what was applied.
  */
-export async function lockedNextOffset(
+export async function beginLockingNextOffset(
   client: PoolClient,
   groupId: string,
   topic: string,
   partition: number,
 ): Promise<bigint | null> {
-  await client.query(
-    `INSERT INTO tidemark_sink_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-     ON CONFLICT DO NOTHING`,
-    [groupId, topic, partition],
-  );
-  const { rows } = await client.query<{ next_offset: string }>(
-    `SELECT next_offset FROM tidemark_sink_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
-    [groupId, topic, partition],
-  );
-  return rows[0] ? BigInt(rows[0].next_offset) : null;
+  // One round trip (a database on another host pays each one twice per batch): BEGIN, the
+  // row made sure of, then read FOR UPDATE, as one simple-protocol query with literals.
+  const where = offsetRow(groupId, topic, partition);
+  const results = (await client.query(
+    `BEGIN;
+     INSERT INTO tidemark_sink_offsets (group_id, topic, partition, next_offset) VALUES (${where.values}, 0) ON CONFLICT DO NOTHING;
+     SELECT next_offset FROM tidemark_sink_offsets WHERE ${where.match} FOR UPDATE`,
+  )) as unknown as Array<pg.QueryResult<{ next_offset: string }>>;
+  const row = results[2]?.rows[0];
+  return row ? BigInt(row.next_offset) : null;
 }
 
-export async function storeNextOffset(
+/** Stores the offset after the batch and commits, in one round trip. */
+export async function storeNextOffsetAndCommit(
   client: PoolClient,
   groupId: string,
   topic: string,
@@ -32,13 +33,22 @@ export async function storeNextOffset(
   nextOffset: bigint,
   appliedClusterTimeMs: number | null,
 ): Promise<void> {
-  // The newest applied cluster time never moves back: a replay re-applies older changes.
+  if (appliedClusterTimeMs !== null && !Number.isFinite(appliedClusterTimeMs)) throw new Error(`applied cluster time ${appliedClusterTimeMs} is not a number`);
+  const applied = appliedClusterTimeMs === null ? 'NULL' : `to_timestamp(${appliedClusterTimeMs}::double precision / 1000)`;
+  // The newest applied cluster time never moves back: a replay re-applies older changes (GREATEST ignores NULL).
   await client.query(
-    `UPDATE tidemark_sink_offsets SET next_offset = $4, updated_at = now(),
-       applied_cluster_time = GREATEST(applied_cluster_time, to_timestamp($5::double precision / 1000))
-     WHERE group_id = $1 AND topic = $2 AND partition = $3`,
-    [groupId, topic, partition, nextOffset.toString(), appliedClusterTimeMs],
+    `UPDATE tidemark_sink_offsets SET next_offset = ${nextOffset.toString()}, updated_at = now(),
+       applied_cluster_time = GREATEST(applied_cluster_time, ${applied})
+     WHERE ${offsetRow(groupId, topic, partition).match};
+     COMMIT`,
   );
+}
+
+/** The offsets row of a partition as SQL literals (the values list and the WHERE condition). */
+function offsetRow(groupId: string, topic: string, partition: number): { values: string; match: string } {
+  if (!Number.isInteger(partition)) throw new Error(`partition ${partition} is not an integer`);
+  const [group, name] = [pg.escapeLiteral(groupId), pg.escapeLiteral(topic)];
+  return { values: `${group}, ${name}, ${partition}`, match: `group_id = ${group} AND topic = ${name} AND partition = ${partition}` };
 }
 
 export async function storedOffsets(

@@ -3,7 +3,7 @@
 export type SinkPhase =
   /** Parent lookups and parking of changes that cannot be applied yet. */
   | 'parking-check'
-  /** CREATE TEMP TABLE IF NOT EXISTS + TRUNCATE of the staging table. */
+  /** The savepoint, CREATE TEMP TABLE IF NOT EXISTS and emptying of the staging table. */
   | 'staging'
   /** COPY of the changes into staging. */
   | 'copy'

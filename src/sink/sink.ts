@@ -12,7 +12,7 @@ import { newestPerKey, type Change, type Origin } from './changes.js';
 import { sendDeadLetters, type Rejection } from './dead-letter.js';
 import { decodeRecord } from './decode.js';
 import { KafkaOffsetCopy } from './offset-copy.js';
-import { lockedNextOffset, skipNonData, storeNextOffset, storedOffsets } from './offsets.js';
+import { beginLockingNextOffset, skipNonData, storeNextOffsetAndCommit, storedOffsets } from './offsets.js';
 import type { SinkMetrics } from './metrics.js';
 import { retryParked } from './parked-retry.js';
 import { untilApplied } from './transient.js';
@@ -100,8 +100,7 @@ export class PartitionApplier {
     const started = performance.now();
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const stored = (await lockedNextOffset(client, this.groupId, topic, partition)) ?? 0n;
+      const stored = (await beginLockingNextOffset(client, this.groupId, topic, partition)) ?? 0n;
       if (stored >= next) {
         await client.query('ROLLBACK');
         return; // applied already (replay after a rebalance or restart)
@@ -114,8 +113,7 @@ export class PartitionApplier {
       ];
       // Dead letters go out before the commit: a crash in between repeats one, never loses one.
       await sendDeadLetters(this.deadLetters, refused);
-      await storeNextOffset(client, this.groupId, topic, partition, next, newestClusterMs);
-      await client.query('COMMIT');
+      await storeNextOffsetAndCommit(client, this.groupId, topic, partition, next, newestClusterMs);
       this.count(topic, fresh.length, outcome, refused.length);
       this.metrics?.batchRecords.observe({ topic }, records);
       this.metrics?.applySeconds.observe({ topic }, (performance.now() - started) / 1000);
