@@ -124,9 +124,8 @@ async function settleDeadLettered(ctx: SettleContext, pending: Map<string, Map<s
 /**
  * Observes the keys again (MongoDB first, then PostgreSQL in one snapshot). Equal:
  * resolved. Same MongoDB version and still different: settled for good. Another
- * version: if PostgreSQL holds exactly the version seen before (the sink has passed
- * that moment, newer changes are on their way) it is resolved too; otherwise it is
- * observed anew, to wait for the sink again.
+ * version: resolved if PostgreSQL holds exactly what the sink has applied (caughtUp),
+ * otherwise observed anew, to wait for the sink again.
  */
 async function recheck(ctx: SettleContext, group: Candidate[], pending: Map<string, Candidate>, out: Settled, positions: Positions): Promise<Candidate[]> {
   const collection = group[0]!.collection;
