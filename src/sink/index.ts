@@ -5,3 +5,4 @@ export type { Change } from './changes.js';
 export { copyLine, copyField } from './copy-text.js';
 export { tableStatements } from './sql.js';
 export { SinkMetrics } from './metrics.js';
+export { storedOffsets } from './offsets.js';

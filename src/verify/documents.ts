@@ -64,7 +64,6 @@ export class DocumentComparer {
     for (const sql of this.mirror.createSql()) await this.db.query(sql);
   }
 
-  /** Compares the documents, and the absent keys as "no document", returning every key observed. */
   /** Whether the mapping takes this document (the sink would apply it, not dead-letter it). */
   accepts(doc: Document): boolean {
     try {
@@ -76,7 +75,10 @@ export class DocumentComparer {
     }
   }
 
-  /** `snapshot`: compare PostgreSQL as of that exported snapshot (held open elsewhere) instead of now. */
+  /**
+   * Compares the documents, and the absent keys as "no document", returning every key observed.
+   * `snapshot`: compare PostgreSQL as of that exported snapshot (held open elsewhere) instead of now.
+   */
   async compare(docs: readonly Document[], absent: readonly AbsentKey[] = [], opts: { enums?: EnumTally; snapshot?: string } = {}): Promise<Observation[]> {
     const mapping = this.tables.mapping;
     const observed = new Map<string, Observation>();

@@ -14,6 +14,7 @@ import type { Logger } from '../ops/logger.js';
 import { retrying } from '../ops/retry.js';
 import { compareClusterTime, type ClusterTime } from '../source/position.js';
 import { stateKey, type SourceState } from '../source/index.js';
+import { storedOffsets } from '../sink/index.js';
 import type { Queryable } from './mirror.js';
 
 interface PartitionView {
@@ -145,15 +146,11 @@ export function passed(view: TopicView, at: ClusterTime): boolean {
 }
 
 /** The sink's stored next offset per partition of a topic (partitions it has not applied to are absent: from their start). */
-export async function storedOffsets(db: Queryable, groupId: string, topic: string): Promise<Map<number, bigint>> {
-  const { rows } = await db.query<{ partition: number; next_offset: string }>(
-    'SELECT partition, next_offset::text FROM tidemark_sink_offsets WHERE group_id = $1 AND topic = $2',
-    [groupId, topic],
-  );
-  return new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
+export async function appliedOffsets(db: Queryable, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  return new Map((await storedOffsets(db, groupId, [topic])).map((o) => [o.partition, BigInt(o.nextOffset)]));
 }
 
-/** The stored offsets of a view, as storedOffsets gives them. */
+/** The stored offsets of a view, as appliedOffsets gives them. */
 export function nextOffsets(view: TopicView): Map<number, bigint> {
   return new Map(view.partitions.map((p) => [p.partition, p.next]));
 }

@@ -18,7 +18,7 @@ import { checkForeignKeys, checkSchema } from './integrity.js';
 import { checkLedgerTriggers, reconcileLedger } from './ledger.js';
 import { Mirror } from './mirror.js';
 import { ClusterClock } from './observe.js';
-import { PositionReader, recordsBehind, storedOffsets, type Positions } from './positions.js';
+import { PositionReader, recordsBehind, appliedOffsets, type Positions } from './positions.js';
 import { exitCodeOf, type CheckDifference, type CollectionReport, type Listed, type Report, type Status } from './report.js';
 import { LEDGER, POINTS, ruleColumns } from './rules.js';
 import { scanCollection, type ScanResult } from './scan.js';
@@ -97,7 +97,7 @@ async function run(config: Config, log: Logger, session: VerifySession, mappings
   const topics = new Map(mappings.map((m) => [m.collection, topicFor(config, m.collection)]));
   for (const mapping of mappings) {
     if (notCompared.has(mapping.collection)) continue;
-    const appliedFrom = await storedOffsets(db, config.sink.groupId, topics.get(mapping.collection)!);
+    const appliedFrom = await appliedOffsets(db, config.sink.groupId, topics.get(mapping.collection)!);
     const mirror = new Mirror(mapping.table, mapping.key.column, mirrorColumns(mapping, ruleColumns(mapping.collection)));
     const comparer = new DocumentComparer(db, mappingTables(mapping), mirror);
     await comparer.prepare();

@@ -12,7 +12,7 @@ import { readDeadLetters, type DeadLetter } from './dead-letters.js';
 import type { DocumentComparer, Observation } from './documents.js';
 import type { Queryable } from './mirror.js';
 import type { ClusterClock } from './observe.js';
-import { nextOffsets, storedOffsets, type PositionReader, type Positions, type TopicView } from './positions.js';
+import { nextOffsets, appliedOffsets, type PositionReader, type Positions, type TopicView } from './positions.js';
 import { newestApplied, topicVersions, type TopicVersion } from './versions.js';
 import type { KeyReport, ParkedKey, Rejection } from './report.js';
 import type { HeldSnapshot } from './session.js';
@@ -182,7 +182,7 @@ async function caughtUp(
   const held = await ctx.holdSnapshot();
   let equal: Set<string>;
   try {
-    const applied = await storedOffsets(held.db, ctx.groupId, view.topic);
+    const applied = await appliedOffsets(held.db, ctx.groupId, view.topic);
     const befores = changed.map(({ before }) => before);
     const versions = await appliedVersions(ctx, comparer, befores, view.topic, applied);
     const expected = befores.map((c) => ({ c, doc: versions.has(c.key) ? versions.get(c.key)!.doc : c.doc }));
