@@ -2,7 +2,6 @@ import type { Document } from 'bson';
 import type { Message } from 'kafkajs';
 import { cpuDelta, cpuSnapshot } from '../lib/cpu.js';
 import type { BenchContext, Measurement, PairedProbe } from '../lib/probe.js';
-import { startPipeline } from '../../src/cli/pipeline.js';
 import { ensureCollectionTopics, topicFor } from '../../src/ops/kafka.js';
 import { runSource } from '../../src/source/index.js';
 import { openSinkBed, type SinkBed } from '../sink/bed.js';
@@ -12,12 +11,13 @@ import { BENCH_COLLECTION } from './bed.js';
 import { bareWatchDrain, insertAll, writeChangesAfterStart, type Changes } from './change-bed.js';
 import { mediumDocuments } from './documents.js';
 import { produceTransactional } from './records.js';
+import { startServices } from './services.js';
 import { drainRates } from './shared-figures.js';
 
 /**
  * End-to-end backlog drain: N changes written to MongoDB while tidemark is stopped
- * (its source already streaming), then source + sink started (startPipeline) and
- * timed until PostgreSQL holds every row; against the slowest stage ceiling, each
+ * (its source already streaming), then source + sink started as the two processes
+ * they are deployed as (startServices) and timed until PostgreSQL holds every row; against the slowest stage ceiling, each
  * measured in the same run over the same N: bare watch() drain, raw transactional
  * produce, bare kafkajs consume, SQL-only COPY + merge. The ratio uses the drain from
  * the first row to the last (the ceilings leave connecting and group joins out too);
@@ -72,7 +72,7 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
       await insertAll(bed.mongo.db(config.mongo.database), docs);
       const count = async () => (await bed.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM payments')).rows[0]!.n;
       const started = performance.now();
-      const pipeline = startPipeline(config, bed.logger, bed.mappings);
+      const pipeline = startServices(config);
       try {
         // CPU over the timed part only (the runner would count priming and the inserts too).
         let first: { at: number; rows: number; cpu: ReturnType<typeof cpuSnapshot> } | undefined;

@@ -1,14 +1,12 @@
 // The sink's memory over a 10× backlog: the real CLI sink as its own process, its RSS
 // sampled from /proc through the whole drain.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { sinkCaughtUp, sinkConfigFile } from '../../test/helpers/sink-feed.js';
 import type { BenchContext, FigureProbe } from '../lib/probe.js';
 import { openSinkBed, type SinkBed } from './bed.js';
 import { sizes } from './probes.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { spawnCli, stopChild } from '../pipeline/services.js';
 
 /** The bound the figures are judged against: RSS never above this, and no growth from the first half of the drain to the second. */
 export const RSS_BOUND_MB = 768;
@@ -49,11 +47,8 @@ export function memoryProbe(ctx: BenchContext): FigureProbe {
       await b.reset();
       const config = { ...b.bed.config, sink: { ...b.bed.config.sink, groupId: b.bed.freshGroup() } };
       const file = sinkConfigFile(config);
-      const env = { ...process.env };
-      for (const k of ['PG_SCHEMA', 'TIDEMARK_SINK_GROUP', 'TIDEMARK_TOPIC_PREFIX', 'MONGO_DATABASE', 'LOG_LEVEL']) delete env[k];
-      const script = `import(${JSON.stringify(CLI)}).then((m) => m.main(['sink', '--config', ${JSON.stringify(file)}]))`;
       const started = performance.now();
-      child = spawn(process.execPath, ['--input-type=module', '-e', script], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      child = spawnCli(['sink', '--config', file]);
       let exited: string | undefined;
       child.once('exit', (code, signal) => (exited = `sink exited (code ${code}, signal ${signal})`));
       const samples: number[] = [];
@@ -74,9 +69,7 @@ export function memoryProbe(ctx: BenchContext): FigureProbe {
         const seconds = (performance.now() - started) / 1000;
         return { ...memoryFigures(samples), drain_s: seconds, records_per_s: backlog / seconds, samples: samples.length };
       } finally {
-        const gone = new Promise((r) => child!.once('exit', r));
-        if (!exited) child.kill('SIGTERM');
-        if (!exited) await gone;
+        await stopChild(child);
         rmSync(file, { force: true });
       }
     },

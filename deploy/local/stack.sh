@@ -314,7 +314,7 @@ start_mongo() {
   ensure_lib mongo "$MONGO_LIB"
   : >"$LOG_DIR/mongo.log"
   launch mongo "$LOG_DIR/mongo.log" \
-    "$JAVA_CMD" "$MARKER" "-Xmx$MONGO_HEAP" -XX:+UseSerialGC \
+    "$JAVA_CMD" "$MARKER" "-Xmx$MONGO_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=50 \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=info -Dorg.slf4j.simpleLogger.showDateTime=true \
     "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS" \
     -Dorg.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire=warn \

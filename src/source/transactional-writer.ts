@@ -78,9 +78,13 @@ export class TransactionalWriter implements RecordWriter {
     const tx = await this.producer.transaction();
     try {
       // Several produce requests, one transaction: a batch of large documents would
-      // exceed the broker's request limits as one request.
-      for (const chunk of chunkBySize(messages)) await tx.send({ topic, messages: chunk });
-      await tx.send({ topic: stateTopic, messages: [{ key: stateKey, value: JSON.stringify(state) }] });
+      // exceed the broker's request limits as one request. The last one carries the
+      // position too (one partition registration and one produce round trip fewer).
+      const chunks = chunkBySize(messages);
+      const last = chunks.pop() ?? [];
+      for (const chunk of chunks) await tx.send({ topic, messages: chunk });
+      const position = { topic: stateTopic, messages: [{ key: stateKey, value: JSON.stringify(state) }] };
+      await tx.sendBatch({ topicMessages: last.length > 0 ? [{ topic, messages: last }, position] : [position] });
       await tx.commit();
     } catch (err) {
       // The outcome of a failed commit is unknown: the caller reloads the position from the state topic.

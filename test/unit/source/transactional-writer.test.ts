@@ -19,7 +19,8 @@ class FakeKafka {
       disconnect: async () => void (p.connected = false),
       transaction: async () => {
         if (p.stuck) throw new Error('Transaction state exception: Cannot call "beginTransaction" in state "COMMITTING"');
-        return { send: async () => void (p.sent += 1), commit: async () => undefined, abort: async () => undefined };
+        const send = async () => void (p.sent += 1);
+        return { send, sendBatch: send, commit: async () => undefined, abort: async () => undefined };
       },
     };
   }
