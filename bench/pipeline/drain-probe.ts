@@ -24,7 +24,7 @@ import { drainRates } from './shared-figures.js';
  * start-up to the first row is reported beside it.
  */
 export function drainProbe(ctx: BenchContext): PairedProbe {
-  const n = ctx.quick ? 6_000 : 30_000;
+  const n = ctx.quick ? 15_000 : 30_000;
   let sb: SinkBed;
   let changes: Changes;
   let produceTopic: string;
