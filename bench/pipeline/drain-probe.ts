@@ -36,7 +36,7 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
     ratio: 'end-to-end backlog drain ÷ slowest stage ceiling',
     target: 0.7,
     a: 'slowest stage ceiling',
-    b: 'tidemark source + sink',
+    b: 'tidemark source + sink (two processes, as deployed)',
     async setup() {
       sb = await openSinkBed('drain', { changes: n, batchRecords: 5_000 });
       const { bed } = sb;
