@@ -2,6 +2,7 @@ import { EJSON, type Document, type ObjectId } from 'bson';
 import pg from 'pg';
 import type { BenchContext, FigureProbe } from '../lib/probe.js';
 import { median } from '../lib/stats.js';
+import { storedOffsets } from '../../src/sink/offsets.js';
 import { uuidFor } from '../../src/transform/index.js';
 import { Random } from '../../src/workload/random.js';
 import { mediumDocument, type Parents } from '../lib/shapes.js';
@@ -22,12 +23,16 @@ const WARM_UP_SECONDS = 8;
  *
  * Method: each document carries its stamp (updatedAt = the moment it is written).
  * PostgreSQL does not keep commit times here (track_commit_timestamp is off and the
- * shared server is not restarted), so a poller looks up the primary keys of the
- * documents still pending every 5 ms (an index probe per pending key, nothing on the
- * sink's tables). A row first visible to a poll committed between the previous poll's
- * snapshot and this one's: its latency is the midpoint of the two clock_timestamp()s
- * minus the updated_at PostgreSQL holds (the stamp from the document), ± half a
- * poll interval. Writes go out every 20 ms at the load's rate.
+ * shared server is not restarted). The sink commits a record's rows in the transaction
+ * that stores its partition's next offset, so a poller reads the sink's stored offsets
+ * (one row per partition) every 5 ms, and a Kafka tap says which record holds which
+ * document: a record first passed in a poll was committed between the previous poll
+ * and this one, and its latency is their midpoint minus the stamp, ± half a poll
+ * interval (+ the tap's own lag, if the tap reads it after the sink commits it: never
+ * less than the truth). Looking the pending rows up instead cost PostgreSQL an index
+ * probe per pending row per poll, which grew with the latency it measured and fed it
+ * at high load. After each load every row is checked to be in PostgreSQL. Writes go
+ * out every 20 ms at the load's rate.
  */
 export function latencyProbe(ctx: BenchContext): FigureProbe {
   const seconds = ctx.quick ? 8 : 30;
@@ -58,14 +63,15 @@ export function latencyProbe(ctx: BenchContext): FigureProbe {
       // Fresh processes run their first batches unoptimised (V8 has not compiled the hot
       // paths yet): the queue they build takes a few seconds to drain. Steady state is
       // what is measured, so a warm-up at the middle load comes first and is not counted.
-      await atRate(bed, poller, parents, (rate * 50) / 100, WARM_UP_SECONDS, 100, () => pipeline?.error);
+      await atRate(bed, tap, parents, (rate * 50) / 100, WARM_UP_SECONDS, 100, () => pipeline?.error);
       ctx.log(`end-to-end-latency: drain rate ${Math.round(rate)}/s; pipeline streaming, warmed up for ${WARM_UP_SECONDS} s`);
     },
     async run() {
       const figures: Record<string, number> = { drainPerSecond: rate };
       for (const load of LOADS) {
         const perSecond = (rate * load) / 100;
-        const samples = await atRate(bed, poller, parents, perSecond, seconds, seed++, () => pipeline?.error);
+        const samples = await atRate(bed, tap, parents, perSecond, seconds, seed++, () => pipeline?.error);
+        await expectRows(poller, samples.map((s) => s.id));
         const latencies = samples.map((s) => s.latencyMs);
         // Where the time goes: stamp → committed in Kafka (source) and Kafka → PostgreSQL (sink).
         const split = samples.flatMap((s) => {
@@ -101,33 +107,34 @@ export function latencyProbe(ctx: BenchContext): FigureProbe {
   };
 }
 
-/** Writes medium documents at `perSecond` for `seconds`, then waits for each to be visible; one sample per document. */
-async function atRate(bed: Bed, poller: pg.Client, parents: Parents, perSecond: number, seconds: number, seed: number, failed: () => unknown): Promise<Array<Sample & { id: string }>> {
+/** Writes medium documents at `perSecond` for `seconds`, then waits for each to be in PostgreSQL; one sample per document. */
+async function atRate(bed: Bed, tap: KafkaTap, parents: Parents, perSecond: number, seconds: number, seed: number, failed: () => unknown): Promise<Array<Sample & { id: string }>> {
   const rng = new Random(seed * 7919);
   const collection = bed.db.collection(BENCH_COLLECTION);
-  const pending = new Map<string, true>();
+  /** Row id → its stamp (ms). */
+  const pending = new Map<string, number>();
   const samples: Array<Sample & { id: string }> = [];
   let writing = true;
   const polling = (async () => {
-    let previous = await pollClock(poller);
+    let previous = Date.now();
     while (writing || pending.size > 0) {
       if (failed()) throw failed();
       await new Promise((r) => setTimeout(r, 5));
-      const ids = [...pending.keys()];
-      if (ids.length === 0) {
-        previous = await pollClock(poller);
-        continue;
-      }
-      const { rows } = await poller.query<{ id: string; stamp: number; now: number }>(
-        `SELECT id::text, extract(epoch FROM updated_at) * 1000 AS stamp, extract(epoch FROM clock_timestamp()) * 1000 AS now
-           FROM payments WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      const now = rows.length > 0 ? Number(rows[0]!.now) : await pollClock(poller);
+      const now = Date.now();
+      const applied = await storedOffsets(bed.pool, bed.config.sink.groupId, [bed.topic]);
       const seenAt = (previous + now) / 2;
-      for (const r of rows) {
-        if (!pending.delete(r.id)) continue;
-        samples.push({ id: r.id, stampMs: Number(r.stamp), latencyMs: Math.max(0, seenAt - Number(r.stamp)) });
+      for (const { partition, nextOffset } of applied) {
+        const queue = tap.unapplied.get(partition) ?? [];
+        const next = BigInt(nextOffset);
+        let i = 0;
+        for (; i < queue.length && queue[i]!.offset < next; i++) {
+          const { id } = queue[i]!;
+          const stampMs = pending.get(id);
+          if (stampMs === undefined) continue;
+          pending.delete(id);
+          samples.push({ id, stampMs, latencyMs: Math.max(0, seenAt - stampMs) });
+        }
+        queue.splice(0, i);
       }
       previous = now;
     }
@@ -145,7 +152,7 @@ async function atRate(bed: Bed, poller: pg.Client, parents: Parents, perSecond: 
       if (due > 0) {
         const stamp = new Date();
         const batch = prepared.slice(written, written + due);
-        for (const p of batch) pending.set(p.id, true);
+        for (const p of batch) pending.set(p.id, stamp.getTime());
         await collection.insertMany(batch.map((p): Document => ({ ...p.doc, updatedAt: stamp })));
         written += due;
       }
@@ -162,31 +169,44 @@ async function atRate(bed: Bed, poller: pg.Client, parents: Parents, perSecond: 
 interface KafkaTap {
   /** Row id → when its record became visible to a read-committed consumer (ms, this machine's clock). */
   seenAt: Map<string, number>;
+  /** Per partition, in offset order, the records not yet known to be applied. */
+  unapplied: Map<number, Array<{ id: string; offset: bigint }>>;
   stop(): Promise<void>;
 }
 
-/** A bare read-committed consumer on the topic, noting when each record is readable: splits latency into source and sink. */
+/**
+ * A bare read-committed consumer on the topic, noting when each record is readable
+ * (splits latency into source and sink) and where it is (partition, offset): the sink
+ * commits a record's rows with its partition's next offset, so the record is in
+ * PostgreSQL once that offset has passed it.
+ */
 async function kafkaTap(bed: Bed): Promise<KafkaTap> {
   const seenAt = new Map<string, number>();
+  const unapplied = new Map<number, Array<{ id: string; offset: bigint }>>();
   const consumer = bed.kafka.consumer({ groupId: bed.freshGroup(), readUncommitted: false, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topics: [bed.topic], fromBeginning: true });
   await consumer.run({
     eachBatch: async ({ batch }) => {
       const now = Date.now();
+      const queue = unapplied.get(batch.partition) ?? [];
+      unapplied.set(batch.partition, queue);
       for (const m of batch.messages) {
         if (!m.key || !m.value) continue;
-        const id = (EJSON.parse(`{"_id":${m.key.toString()}}`, { relaxed: false }) as Document)._id;
-        seenAt.set(uuidFor(BENCH_COLLECTION, id), now);
+        const _id = (EJSON.parse(`{"_id":${m.key.toString()}}`, { relaxed: false }) as Document)._id;
+        const id = uuidFor(BENCH_COLLECTION, _id);
+        seenAt.set(id, now);
+        queue.push({ id, offset: BigInt(m.offset) });
       }
     },
   });
-  return { seenAt, stop: () => consumer.disconnect() };
+  return { seenAt, unapplied, stop: () => consumer.disconnect() };
 }
 
-async function pollClock(poller: pg.Client): Promise<number> {
-  const { rows } = await poller.query<{ now: number }>('SELECT extract(epoch FROM clock_timestamp()) * 1000 AS now');
-  return Number(rows[0]!.now);
+/** Every row whose record the sink's offsets have passed is in PostgreSQL (not parked, not lost). */
+async function expectRows(poller: pg.Client, ids: string[]): Promise<void> {
+  const { rows } = await poller.query<{ n: number }>('SELECT count(*)::int AS n FROM payments WHERE id = ANY($1::uuid[])', [ids]);
+  if (rows[0]!.n !== ids.length) throw new Error(`${ids.length - rows[0]!.n} of ${ids.length} rows missing from PostgreSQL after the sink's offsets passed them`);
 }
 
 async function waitVisible(poller: pg.Client, ids: string[], timeoutMs: number, failed: () => unknown): Promise<void> {
