@@ -1,4 +1,4 @@
-// The sink's memory over a 10× backlog: the real CLI sink as its own process, its RSS
+// The sink's memory through a backlog of many batches: the real CLI sink as its own process, its RSS
 // sampled from /proc through the whole drain.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -31,13 +31,15 @@ export function memoryFigures(samples: readonly number[]): { rss_peak_mb: number
 }
 
 export function memoryProbe(ctx: BenchContext): FigureProbe {
-  // Ten full batches behind (quick: 50,000 records), or 200,000 records (full run).
-  const backlog = 10 * (ctx.quick ? sizes(ctx).batchRecords : 20_000);
+  // Thirty full batches behind (quick: 150,000 records, ~20 s), or 200,000 records (full
+  // run): each half of the drain must span several of V8's collection cycles (RSS climbs
+  // for seconds, then drops), or one half's peak is just where a cycle happened to end.
+  const backlog = ctx.quick ? 30 * sizes(ctx).batchRecords : 200_000;
   let sb: SinkBed | undefined;
   let child: ChildProcess | undefined;
   return {
     id: 'sink-memory',
-    what: `sink RSS (MB) through the drain of a 10× backlog (${backlog.toLocaleString('en-US')} medium records, ${sizes(ctx).batchRecords}-record batches), CLI sink as its own process`,
+    what: `sink RSS (MB) through the drain of a backlog (${backlog.toLocaleString('en-US')} medium records, ${sizes(ctx).batchRecords}-record batches), CLI sink as its own process`,
     async setup() {
       sb = await openSinkBed('sink-memory', { changes: backlog, batchRecords: sizes(ctx).batchRecords, decode: false });
       await sb.produce();

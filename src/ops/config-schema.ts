@@ -95,8 +95,8 @@ export const SCHEMA = {
       env: 'TIDEMARK_SINK_FETCH_MAX_BYTES_PER_PARTITION',
       min: 65536,
       max: 268435456,
-      default: 1048576,
-      doc: 'bytes fetched per partition at once (kafkajs default; more gives bigger batches and costs memory)',
+      default: 4194304,
+      doc: 'bytes fetched per partition at once: bigger batches spread each transaction\'s round trips over more rows (a database on another host) and cost memory',
     },
     fetchMaxBytes: {
       kind: 'int',
