@@ -1,6 +1,12 @@
 // A TCP proxy that holds every chunk for `delayMs` in each direction: a database on
 // another host, for the naive-vs-tidemark comparison at a real network round trip.
+// It runs as its own process, like the network it stands for: inside the bench's process
+// it would take CPU from the sink measured there, and its timers would fire late
+// whenever that event loop is busy (a busy sink would see a longer network).
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 export interface DelayProxy {
   port: number;
@@ -18,7 +24,8 @@ function delayed(from: net.Socket, to: net.Socket, delayMs: number): void {
   from.on('error', () => to.destroy());
 }
 
-export async function startDelayProxy(target: { host: string; port: number }, delayMs: number): Promise<DelayProxy> {
+/** The proxy in this process: what the child process of startDelayProxy runs. */
+export async function listenDelayProxy(target: { host: string; port: number }, delayMs: number): Promise<DelayProxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -43,6 +50,31 @@ export async function startDelayProxy(target: { host: string; port: number }, de
         server.close(() => resolve());
       }),
   };
+}
+
+/** The proxy as a child process (`node delay-proxy.js <host> <port> <delayMs>`, which prints its port). */
+export async function startDelayProxy(target: { host: string; port: number }, delayMs: number): Promise<DelayProxy> {
+  const script = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [script, target.host, String(target.port), String(delayMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`delay proxy exited (code ${code}) before listening`))));
+  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  const port = Number(await Promise.race([firstLine, exited]));
+  return {
+    port,
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [host, port, delayMs] = process.argv.slice(2);
+  const proxy = await listenDelayProxy({ host: host!, port: Number(port) }, Number(delayMs));
+  console.log(proxy.port);
+  process.once('SIGTERM', () => void proxy.close().then(() => process.exit(0)));
 }
 
 /** The same URL pointing at another host and port. */
