@@ -19,18 +19,24 @@ export function copyLine(values: (string | null)[]): string {
 }
 
 /**
- * Joins lines into chunks of about `size` characters: each chunk written to the COPY
+ * Packs lines into Buffers of at most about `size` bytes: each chunk written to the COPY
  * stream is one CopyData message, so one per row would cost a message and a stream
- * write per row.
+ * write per row. Each line is written straight into the Buffer: joining lines into one
+ * big string first leaves V8 a rope of thousands of pieces to flatten and encode again,
+ * which cost ~4x more than building the lines (18 against 4 µs a medium payment).
  */
-export function* copyChunks(lines: Iterable<string>, size = 64 * 1024): Generator<string> {
-  let chunk = '';
+export function* copyChunks(lines: Iterable<string>, size = 64 * 1024): Generator<Buffer> {
+  let chunk = Buffer.allocUnsafe(size);
+  let used = 0;
   for (const line of lines) {
-    chunk += line;
-    if (chunk.length >= size) {
-      yield chunk;
-      chunk = '';
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (used + line.length * 3 > chunk.length) {
+      if (used > 0) yield chunk.subarray(0, used);
+      // A new Buffer each time: the stream may still hold the one just yielded.
+      chunk = Buffer.allocUnsafe(Math.max(size, line.length * 3));
+      used = 0;
     }
+    used += chunk.write(line, used);
   }
-  if (chunk.length > 0) yield chunk;
+  if (used > 0) yield chunk.subarray(0, used);
 }

@@ -42,11 +42,19 @@ describe('staging COPY text', () => {
     expect(expected[1]).toMatch(/\\N\t\\N\t\d+\t2\td\t65f0c0ffee00000000000001\n$/);
   });
 
-  it('groups lines into chunks without splitting or losing any', () => {
-    const lines = Array.from({ length: 1000 }, (_, i) => `${i}\tx\n`);
+  it('packs lines into chunks without splitting or losing any, multi-byte text included', () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => `${i}\t${i % 7 === 0 ? 'دبي €😀' : 'x'}\n`);
     const chunks = [...copyChunks(lines, 100)];
-    expect(chunks.join('')).toBe(lines.join(''));
-    expect(chunks.every((c) => c.endsWith('\n'))).toBe(true);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(lines.join(''));
+    expect(chunks.every((c) => c.length <= 100 && c.toString('utf8').endsWith('\n'))).toBe(true);
     expect(chunks.length).toBeGreaterThan(50);
+  });
+
+  it('keeps a line longer than the chunk size whole, in a bigger chunk', () => {
+    const long = `${'y'.repeat(500)}\n`;
+    const chunks = [...copyChunks(['a\n', long, 'b\n'], 100)].map((c) => c.toString('utf8'));
+    expect(chunks.join('')).toBe(`a\n${long}b\n`);
+    expect(chunks[0]).toBe('a\n');
+    expect(chunks[1]!.startsWith(long)).toBe(true);
   });
 });
