@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../../test/helpers/child-process.js';
 
 export interface DelayProxy {
   port: number;
@@ -61,12 +62,7 @@ export async function startDelayProxy(target: { host: string; port: number }, de
   const port = Number(await Promise.race([firstLine, exited]));
   return {
     port,
-    close: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await gone;
-    },
+    close: () => stopChild(child, 'SIGTERM'),
   };
 }
 

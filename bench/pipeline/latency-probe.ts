@@ -205,16 +205,20 @@ async function kafkaTap(bed: Bed): Promise<KafkaTap> {
 
 /** Every row whose record the sink's offsets have passed is in PostgreSQL (not parked, not lost). */
 async function expectRows(poller: pg.Client, ids: string[]): Promise<void> {
+  const present = await rowsPresent(poller, ids);
+  if (present !== ids.length) throw new Error(`${ids.length - present} of ${ids.length} rows missing from PostgreSQL after the sink's offsets passed them`);
+}
+
+async function rowsPresent(poller: pg.Client, ids: string[]): Promise<number> {
   const { rows } = await poller.query<{ n: number }>('SELECT count(*)::int AS n FROM payments WHERE id = ANY($1::uuid[])', [ids]);
-  if (rows[0]!.n !== ids.length) throw new Error(`${ids.length - rows[0]!.n} of ${ids.length} rows missing from PostgreSQL after the sink's offsets passed them`);
+  return rows[0]!.n;
 }
 
 async function waitVisible(poller: pg.Client, ids: string[], timeoutMs: number, failed: () => unknown): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (failed()) throw failed();
-    const { rows } = await poller.query<{ n: number }>('SELECT count(*)::int AS n FROM payments WHERE id = ANY($1::uuid[])', [ids]);
-    if (rows[0]!.n === ids.length) return;
+    if ((await rowsPresent(poller, ids)) === ids.length) return;
     if (Date.now() > deadline) throw new Error('the pipeline did not deliver the warm-up document');
     await new Promise((r) => setTimeout(r, 100));
   }

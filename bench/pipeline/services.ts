@@ -4,31 +4,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { configFileEnv, stopChild } from '../../test/helpers/child-process.js';
 import { sinkConfigFile } from '../../test/helpers/sink-feed.js';
 import type { Config } from '../../src/ops/config.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-/** Environment overrides that would beat the config file's isolated values. */
-const OVERRIDES = ['PG_SCHEMA', 'TIDEMARK_SINK_GROUP', 'TIDEMARK_TOPIC_PREFIX', 'MONGO_DATABASE', 'LOG_LEVEL', 'TIDEMARK_HTTP_PORT'];
-
 /** The compiled CLI run as `tidemark <args>` in a child process of the bench (CPU role node-children). */
 export function spawnCli(args: string[]): ChildProcess {
-  const env = { ...process.env };
-  for (const k of OVERRIDES) delete env[k];
   const script = `import(${JSON.stringify(CLI)}).then((m) => m.main(${JSON.stringify(args)}))`;
-  return spawn(process.execPath, ['--input-type=module', '-e', script], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, ['--input-type=module', '-e', script], { env: configFileEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-/** Sends SIGTERM (the services' graceful stop) and waits for the exit; SIGKILL after `graceMs`. */
-export async function stopChild(child: ChildProcess, graceMs = 30_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await gone;
-  clearTimeout(timer);
-}
+/** SIGTERM is the services' graceful stop; SIGKILL if one hangs. */
+export const stopService = (child: ChildProcess): Promise<void> => stopChild(child, 'SIGTERM', 30_000);
 
 export interface Services {
   /** Set when a service exited before stop(). */
@@ -54,7 +43,7 @@ export function startServices(config: Config): Services {
     },
     async stop() {
       stopping = true;
-      await Promise.all(children.map((c) => stopChild(c)));
+      await Promise.all(children.map(stopService));
       rmSync(file, { force: true });
     },
   };

@@ -6,7 +6,7 @@ import { sinkCaughtUp, sinkConfigFile } from '../../test/helpers/sink-feed.js';
 import type { BenchContext, FigureProbe } from '../lib/probe.js';
 import { openSinkBed, type SinkBed } from './bed.js';
 import { sizes } from './probes.js';
-import { spawnCli, stopChild } from '../pipeline/services.js';
+import { spawnCli, stopService } from '../pipeline/services.js';
 
 /** The bound the figures are judged against: RSS never above this, and no growth from the first half of the drain to the second. */
 export const RSS_BOUND_MB = 768;
@@ -71,7 +71,7 @@ export function memoryProbe(ctx: BenchContext): FigureProbe {
         const seconds = (performance.now() - started) / 1000;
         return { ...memoryFigures(samples), drain_s: seconds, records_per_s: backlog / seconds, samples: samples.length };
       } finally {
-        await stopChild(child);
+        await stopService(child);
         rmSync(file, { force: true });
       }
     },

@@ -11,7 +11,10 @@ import { createKafka, ensureCollectionTopics, producerConfig, topicFor } from '.
 import type { Logger } from '../../src/ops/logger.js';
 import { runSink, type SinkCounters } from '../../src/sink/index.js';
 import { canonicalKey, loadMappings } from '../../src/transform/index.js';
+import { configFileEnv } from './child-process.js';
 import { eventually, isolatedConfig, migratedPool } from './isolated.js';
+
+export { stopChild } from './child-process.js';
 
 /** A source version: cluster time (t, i) and ordinal, as the sink's guards compare them. */
 export interface Version {
@@ -160,23 +163,14 @@ export function sinkConfigFile(config: Config, extra: Record<string, unknown> = 
  * settings in the file are removed so the file's isolated values apply.
  */
 export function spawnSink(configFile: string, onUnexpectedExit: (err: Error) => void): ChildProcess {
-  const env = { ...process.env };
-  for (const k of ['PG_SCHEMA', 'TIDEMARK_SINK_GROUP', 'TIDEMARK_TOPIC_PREFIX', 'MONGO_DATABASE', 'LOG_LEVEL']) delete env[k];
   const child = spawn('node', ['bin/tidemark.js', 'sink', '--config', configFile], {
-    env,
+    env: configFileEnv(),
     stdio: ['ignore', process.env.SINK_TEST_LOG ? 'inherit' : 'ignore', 'inherit'],
   });
   child.once('exit', (code, signal) => {
     if (signal === null) onUnexpectedExit(new Error(`sink exited by itself with code ${code}`));
   });
   return child;
-}
-
-export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
 }
 
 /** A payments sink test's isolated config, migrated PostgreSQL schema and Kafka client, topics created. */
