@@ -2,7 +2,7 @@
 // what it cost in CPU and where: broker, registry, Mongo server, PostgreSQL, Node.
 import { readdirSync, readFileSync } from 'node:fs';
 
-export type Role = 'kafka' | 'registry' | 'mongo' | 'postgres' | 'node' | 'node-children';
+export type Role = 'kafka' | 'registry' | 'mongo' | 'postgres' | 'node' | 'node-source' | 'node-sink' | 'node-children';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
@@ -16,7 +16,12 @@ export function roleOf(comm: string, cmdline: string, pid: number, self = proces
     return undefined;
   }
   if (comm === 'postgres' || cmdline.startsWith('postgres:')) return 'postgres';
-  if (parentOf === self) return 'node-children';
+  if (parentOf === self) {
+    // The CLI services (bench/pipeline/services.ts) run as `-e …main(["source", …])`.
+    if (cmdline.includes('main(["source"')) return 'node-source';
+    if (cmdline.includes('main(["sink"')) return 'node-sink';
+    return 'node-children';
+  }
   return undefined;
 }
 
@@ -51,7 +56,7 @@ function read(path: string): string | undefined {
 
 /** CPU seconds per role now. Includes this process's reaped children (cutime + cstime). */
 export function cpuSnapshot(): Record<Role, number> {
-  const out: Record<Role, number> = { kafka: 0, registry: 0, mongo: 0, postgres: 0, node: 0, 'node-children': 0 };
+  const out: Record<Role, number> = { kafka: 0, registry: 0, mongo: 0, postgres: 0, node: 0, 'node-source': 0, 'node-sink': 0, 'node-children': 0 };
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);

@@ -1,5 +1,6 @@
 import { EJSON, type Document, type ObjectId } from 'bson';
 import pg from 'pg';
+import { cpuDelta, cpuSnapshot } from '../lib/cpu.js';
 import type { BenchContext, FigureProbe } from '../lib/probe.js';
 import { median } from '../lib/stats.js';
 import { storedOffsets } from '../../src/sink/offsets.js';
@@ -70,7 +71,13 @@ export function latencyProbe(ctx: BenchContext): FigureProbe {
       const figures: Record<string, number> = { drainPerSecond: rate };
       for (const load of LOADS) {
         const perSecond = (rate * load) / 100;
+        const [cpuBefore, before] = [cpuSnapshot(), Date.now()];
         const samples = await atRate(bed, tap, parents, perSecond, seconds, seed++, () => pipeline?.error);
+        // Busy cores over the load (making the documents, the writes, the wait for the last
+        // row): whether the machine had CPU to spare, and how much went to tidemark and to the load.
+        const cpu = cpuDelta(cpuBefore, cpuSnapshot());
+        const wallSeconds = (Date.now() - before) / 1000;
+        const cores = (roles: string[]) => roles.reduce((sum, r) => sum + (cpu[r] ?? 0), 0) / wallSeconds;
         await expectRows(poller, samples.map((s) => s.id));
         const latencies = samples.map((s) => s.latencyMs);
         // Where the time goes: stamp → committed in Kafka (source) and Kafka → PostgreSQL (sink).
@@ -88,8 +95,12 @@ export function latencyProbe(ctx: BenchContext): FigureProbe {
           [`load${load}LastThirdP50Ms`]: lastP50,
           [`load${load}SourceP50Ms`]: percentile(split.map((x) => x.source), 50),
           [`load${load}SinkP50Ms`]: percentile(split.map((x) => x.sink), 50),
+          [`load${load}CoresBusy`]: cores(Object.keys(cpu)),
+          [`load${load}CoresTidemark`]: cores(['node-source', 'node-sink']),
+          [`load${load}CoresMongoAndBench`]: cores(['mongo', 'node']),
         });
-        ctx.log(`end-to-end-latency: ${load} % (${Math.round(perSecond)}/s): p50 ${figures[`load${load}P50Ms`]} ms, p99 ${figures[`load${load}P99Ms`]} ms`);
+        const perRole = Object.entries(cpu).map(([role, s]) => `${role} ${(s / wallSeconds).toFixed(2)}`).join(', ');
+        ctx.log(`end-to-end-latency: ${load} % (${Math.round(perSecond)}/s): p50 ${figures[`load${load}P50Ms`]} ms, p99 ${figures[`load${load}P99Ms`]} ms; busy cores: ${perRole}`);
       }
       return figures;
     },

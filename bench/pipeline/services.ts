@@ -3,17 +3,37 @@
 // bench's event loop with its load generator and pollers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { Kafka } from 'kafkajs';
 import { configFileEnv, stopChild } from '../../test/helpers/child-process.js';
 import { sinkConfigFile } from '../../test/helpers/sink-feed.js';
 import type { Config } from '../../src/ops/config.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-/** The compiled CLI run as `tidemark <args>` in a child process of the bench (CPU role node-children). */
-export function spawnCli(args: string[]): ChildProcess {
+/**
+ * The compiled CLI run as `tidemark <args>` in a child process of the bench (CPU role
+ * node-source or node-sink, by service; node-children otherwise). With `onLog`, its
+ * stdout (pino JSON lines) is read and each line's `msg` passed on.
+ */
+export function spawnCli(args: string[], onLog?: (msg: string) => void): ChildProcess {
   const script = `import(${JSON.stringify(CLI)}).then((m) => m.main(${JSON.stringify(args)}))`;
-  return spawn(process.execPath, ['--input-type=module', '-e', script], { env: configFileEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: configFileEnv(),
+    stdio: ['ignore', onLog ? 'pipe' : 'ignore', 'inherit'],
+  });
+  if (onLog && child.stdout) {
+    // Read to the end even when no longer interested: a full pipe would block the child.
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        onLog(String((JSON.parse(line) as { msg?: unknown }).msg));
+      } catch {
+        // not a log line
+      }
+    });
+  }
+  return child;
 }
 
 /** SIGTERM is the services' graceful stop; SIGKILL if one hangs. */
@@ -25,21 +45,50 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-/** Starts the source and the sink of `config` as two CLI processes. */
-export function startServices(config: Config): Services {
-  const file = sinkConfigFile(config);
+interface Started extends Services {
+  /** performance.now() when the source logged that it is connected and about to read. */
+  readonly sourceReady: Promise<number>;
+  /** Resolves once the sink's consumer group is stable with a member. */
+  sinkJoined(kafka: Kafka): Promise<void>;
+}
+
+/**
+ * Starts the sink and, unless `sourceAfter` delays it (a promise to await first), the
+ * source of `config`, as two CLI processes sharing one config file.
+ */
+function start(config: Config, sourceAfter?: (services: Started) => Promise<void>): Started {
+  const file = sinkConfigFile(config, { log: { level: 'info' } });
   let error: Error | undefined;
   let stopping = false;
-  const children = ['source', 'sink'].map((service) => {
-    const child = spawnCli([service, '--config', file]);
+  const children: ChildProcess[] = [];
+  const launch = (service: 'source' | 'sink', onLog?: (msg: string) => void) => {
+    const child = spawnCli([service, '--config', file], onLog);
     child.once('exit', (code, signal) => {
       if (!stopping) error ??= new Error(`tidemark ${service} exited (code ${code}, signal ${signal})`);
     });
-    return child;
-  });
-  return {
+    children.push(child);
+  };
+  let sourceReady!: (at: number) => void;
+  const services: Started = {
     get error() {
       return error;
+    },
+    sourceReady: new Promise<number>((r) => (sourceReady = r)),
+    async sinkJoined(kafka) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+          if (error) throw error;
+          const { groups } = await admin.describeGroups([config.sink.groupId]);
+          if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
+          if (Date.now() > deadline) throw new Error(`sink group ${config.sink.groupId} not stable after 120 s`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await admin.disconnect();
+      }
     },
     async stop() {
       stopping = true;
@@ -47,4 +96,34 @@ export function startServices(config: Config): Services {
       rmSync(file, { force: true });
     },
   };
+  launch('sink');
+  const launchSource = () => launch('source', (msg) => msg === 'source started' && sourceReady(performance.now()));
+  if (sourceAfter) void sourceAfter(services).then(launchSource, (err: unknown) => (error ??= err as Error));
+  else launchSource();
+  return services;
+}
+
+/** Starts the source and the sink of `config` as two CLI processes. */
+export function startServices(config: Config): Services {
+  return start(config);
+}
+
+/**
+ * Starts the sink, waits until its consumer group is stable, then starts the source and
+ * resolves once the source is connected and about to read (its 'source started' log):
+ * the moment from which a drain times only the drain, as the stage ceilings do.
+ */
+export async function startServicesForDrain(config: Config, kafka: Kafka): Promise<Services & { readyAt: number }> {
+  const services = start(config, (s) => s.sinkJoined(kafka));
+  let readyAt: number | undefined;
+  void services.sourceReady.then((at) => (readyAt = at));
+  const deadline = Date.now() + 180_000;
+  while (readyAt === undefined) {
+    if (services.error || Date.now() > deadline) {
+      await services.stop();
+      throw services.error ?? new Error('the source did not start within 180 s');
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Object.assign(services, { readyAt });
 }

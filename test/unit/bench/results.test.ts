@@ -116,6 +116,9 @@ describe('bench results', () => {
     expect(roleOf('postgres', 'postgres: 15/main: postgres tidemark 127.0.0.1(5000) idle', 13, 1)).toBe('postgres');
     expect(roleOf('node', 'node run.js', 1, 1)).toBe('node');
     expect(roleOf('psql', 'psql -X', 14, 1, 1)).toBe('node-children');
+    const cli = (service: string) => `node --input-type=module -e import("/x/main.js").then((m) => m.main(["${service}","--config","/tmp/c.json"]))`;
+    expect(roleOf('node', cli('source'), 16, 1, 1)).toBe('node-source');
+    expect(roleOf('node', cli('sink'), 17, 1, 1)).toBe('node-sink');
     expect(roleOf('bash', 'bash', 15, 1, 99)).toBeUndefined();
     const stat = '2198 (postgres) S 1 2198 2198 0 -1 4194304 4105 76374 0 53 120 40 717 332 20 0 1 0';
     expect(parseStat(stat)).toEqual({ comm: 'postgres', ppid: 1, ticks: 160, reapedTicks: 1049 });
