@@ -243,9 +243,8 @@ export function* stagingLines(sql: TableStatements, changes: readonly Change[]):
  */
 async function writeChanges(client: PoolClient, table: string, sql: TableStatements, changes: Change[]): Promise<{ upserted: number; deleted: number }> {
   await timed(table, 'copy', () => pipeline(Readable.from(copyChunks(stagingLines(sql, changes))), client.query(copyFrom(sql.copy))));
-  const keys = changes.map((c) => c.row[sql.dataColumns[0]!]!);
-  await timed(table, 'clear-parked', () => client.query(sql.clearParked, [keys, changes.map((c) => c.ts.toString()), changes.map((c) => c.ord)]));
-  // One round trip: delete, tombstones, upsert, tombstone clean-up and id_map (sql.merge).
+  // One round trip: delete, tombstones, upsert, tombstone clean-up, id_map and the parked
+  // versions the batch supersedes (sql.merge).
   const [deleted, , upserted] = await timed(table, 'merge', async () => (await client.query(sql.merge)) as unknown as pg.QueryResult[]);
   await timed(table, 'children', () => applyChildren(client, sql, changes));
   // Rows actually changed: stale or replayed versions are no-ops and not counted.

@@ -44,7 +44,7 @@ export class SinkMetrics {
     });
     this.phaseSeconds = new Histogram({
       name: 'tidemark_sink_phase_seconds',
-      help: 'Time of one phase of a table apply (parking-check, staging, copy, clear-parked, merge, children, wake)',
+      help: 'Time of one phase of a table apply (parking-check, staging, copy, merge, children, wake)',
       labelNames: ['table', 'phase'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,

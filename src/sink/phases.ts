@@ -7,9 +7,7 @@ export type SinkPhase =
   | 'staging'
   /** COPY of the changes into staging. */
   | 'copy'
-  /** Removing parked versions the batch supersedes. */
-  | 'clear-parked'
-  /** Delete, tombstones, the version-guarded upsert and id_map, one round trip. */
+  /** Delete, tombstones, the version-guarded upsert, id_map and the parked versions it supersedes, one round trip. */
   | 'merge'
   /** Child tables replaced for the parents whose upsert won. */
   | 'children'

@@ -21,8 +21,8 @@ export interface TableStatements {
   upsertIdMap: string;
   clearParked: string;
   /**
-   * deleteRows, upsertTombstones, upsertRows, deleteTombstones and upsertIdMap as one
-   * multi-statement query (one round trip; results in that order).
+   * deleteRows, upsertTombstones, upsertRows, deleteTombstones, upsertIdMap and
+   * clearParked as one multi-statement query (one round trip; results in that order).
    */
   merge: string;
   /** Child tables in depth-first order (parents before their children). */
@@ -53,7 +53,7 @@ export interface ChildStatements {
 
 export function tableStatements(mapping: Mapping, schema: string): TableStatements {
   const statements = singleStatements(mapping, schema);
-  return { ...statements, merge: [statements.deleteRows, statements.upsertTombstones, statements.upsertRows, statements.deleteTombstones, statements.upsertIdMap].join(';\n') };
+  return { ...statements, merge: [statements.deleteRows, statements.upsertTombstones, statements.upsertRows, statements.deleteTombstones, statements.upsertIdMap, statements.clearParked].join(';\n') };
 }
 
 function singleStatements(mapping: Mapping, schema: string): Omit<TableStatements, 'merge'> {
@@ -110,11 +110,11 @@ function singleStatements(mapping: Mapping, schema: string): Omit<TableStatement
       `SELECT ${collection}, s._tm_legacy_id, s.${key} FROM ${staging} s ` +
       `ON CONFLICT (collection, legacy_object_id) DO NOTHING`,
     // A parked older version of a row just written (or deleted) can never apply: it goes.
-    // The keys come as arrays ($1 ids, $2 ts, $3 ord) so the plan probes the primary key
-    // per row instead of hashing every parked row of the table.
+    // Joined with staging, the plan probes tidemark_parked's primary key per staged row
+    // (it would hash the table's parked rows only if it thought them fewer than staging's).
     clearParked:
-      `DELETE FROM ${ident(schema)}.tidemark_parked pk USING unnest($1::uuid[], $2::bigint[], $3::integer[]) AS s(id, ts, ord) ` +
-      `WHERE pk.target_table = ${table} AND pk.id = s.id AND (pk._tm_ts, pk._tm_ord) <= (s.ts, s.ord)`,
+      `DELETE FROM ${ident(schema)}.tidemark_parked pk USING ${staging} s ` +
+      `WHERE pk.target_table = ${table} AND pk.id = s.${key} AND (pk._tm_ts, pk._tm_ord) <= (s._tm_ts, s._tm_ord)`,
     children: childStatements(mapping, schema, { target, staging, key }),
   };
 }

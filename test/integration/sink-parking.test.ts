@@ -167,6 +167,20 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     expect(idMap.rows[0].n).toBe(1);
   });
 
+  it('drops a parked version once a newer version of the row is written, keeps it when the written one is older', async () => {
+    const [absent, present, k1, k2] = [new ObjectId(), new ObjectId(), new ObjectId(), new ObjectId()];
+    await inTransaction('parents', [change('parents', 'upsert', present, { name: 'here' }, 1)]);
+    const amount = Decimal128.fromString('3');
+    await inTransaction('kids', [change('kids', 'upsert', k1, { parentId: absent, amount }, 10), change('kids', 'upsert', k2, { parentId: absent, amount }, 20)]);
+    expect((await parked()).map((p) => p.id).sort()).toEqual([uuidFor('kids', k1), uuidFor('kids', k2)].sort());
+
+    // k1 moves to a parent that exists (newer than its parked version); k2 gets an older version.
+    const written = await inTransaction('kids', [change('kids', 'upsert', k1, { parentId: present, amount }, 11), change('kids', 'upsert', k2, { parentId: present, amount }, 15)]);
+    expect(written.upserted).toBe(2);
+    expect((await parked()).map((p) => p.id)).toEqual([uuidFor('kids', k2)]);
+    await pool.query('DELETE FROM tidemark_parked');
+  });
+
   it('wakes a chain: a grandchild waits for a child that waits for a parent', async () => {
     const [p, k, l] = [new ObjectId(), new ObjectId(), new ObjectId()];
     await inTransaction('ledger', [change('ledger', 'upsert', l, { kidId: k, amount: Decimal128.fromString('-3') }, 20)]);
