@@ -2,10 +2,11 @@ import type { Document } from 'bson';
 import type { Message } from 'kafkajs';
 import { cpuDelta, cpuSnapshot } from '../lib/cpu.js';
 import type { BenchContext, Measurement, PairedProbe } from '../lib/probe.js';
+import type { Config } from '../../src/ops/config.js';
 import { ensureCollectionTopics, topicFor } from '../../src/ops/kafka.js';
+import type { Logger } from '../../src/ops/logger.js';
 import { storedOffsets } from '../../src/sink/offsets.js';
 import { runSource } from '../../src/source/index.js';
-import type { Config } from '../../src/ops/config.js';
 import { openSinkBed, type SinkBed } from '../sink/bed.js';
 import { sqlOnlyRun } from '../sink/runs.js';
 import { bareConsume } from './bare-consumer.js';
@@ -117,7 +118,7 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
 }
 
 /** Runs the source alone until it streams (its snapshot of the empty collection done), then stops it: tidemark is "stopped but set up". */
-async function primeSource(config: Config, logger: import('../../src/ops/logger.js').Logger): Promise<void> {
+async function primeSource(config: Config, logger: Logger): Promise<void> {
   const controller = new AbortController();
   let pipelines: Array<{ status: string }> = [];
   const running = runSource(config, logger, [BENCH_COLLECTION], controller.signal, { observe: (p) => (pipelines = p) });

@@ -45,18 +45,12 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-interface Started extends Services {
-  /** performance.now() when the source logged that it is connected and about to read. */
-  readonly sourceReady: Promise<number>;
-  /** Resolves once the sink's consumer group is stable with a member. */
-  sinkJoined(kafka: Kafka): Promise<void>;
-}
-
 /**
- * Starts the sink and, unless `sourceAfter` delays it (a promise to await first), the
- * source of `config`, as two CLI processes sharing one config file.
+ * Starts the sink and then, once `beforeSource` (if any) resolves, the source of
+ * `config`, as two CLI processes sharing one config file. `sourceReady` resolves with
+ * the moment the source logged 'source started' (connected, about to read).
  */
-function start(config: Config, sourceAfter?: (services: Started) => Promise<void>): Started {
+function start(config: Config, beforeSource?: (failed: () => Error | undefined) => Promise<void>): Services & { sourceReady: Promise<number> } {
   const file = sinkConfigFile(config, { log: { level: 'info' } });
   let error: Error | undefined;
   let stopping = false;
@@ -69,38 +63,41 @@ function start(config: Config, sourceAfter?: (services: Started) => Promise<void
     children.push(child);
   };
   let sourceReady!: (at: number) => void;
-  const services: Started = {
+  const ready = new Promise<number>((r) => (sourceReady = r));
+  launch('sink');
+  const launchSource = () => launch('source', (msg) => msg === 'source started' && sourceReady(performance.now()));
+  if (beforeSource) beforeSource(() => error).then(launchSource, (err: unknown) => (error ??= err as Error));
+  else launchSource();
+  return {
     get error() {
       return error;
     },
-    sourceReady: new Promise<number>((r) => (sourceReady = r)),
-    async sinkJoined(kafka) {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const deadline = Date.now() + 120_000;
-        for (;;) {
-          if (error) throw error;
-          const { groups } = await admin.describeGroups([config.sink.groupId]);
-          if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
-          if (Date.now() > deadline) throw new Error(`sink group ${config.sink.groupId} not stable after 120 s`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      } finally {
-        await admin.disconnect();
-      }
-    },
+    sourceReady: ready,
     async stop() {
       stopping = true;
       await Promise.all(children.map(stopService));
       rmSync(file, { force: true });
     },
   };
-  launch('sink');
-  const launchSource = () => launch('source', (msg) => msg === 'source started' && sourceReady(performance.now()));
-  if (sourceAfter) void sourceAfter(services).then(launchSource, (err: unknown) => (error ??= err as Error));
-  else launchSource();
-  return services;
+}
+
+/** Resolves once consumer group `groupId` is stable with a member. */
+async function untilGroupStable(kafka: Kafka, groupId: string, failed: () => Error | undefined): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const error = failed();
+      if (error) throw error;
+      const { groups } = await admin.describeGroups([groupId]);
+      if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
+      if (Date.now() > deadline) throw new Error(`sink group ${groupId} not stable after 120 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Starts the source and the sink of `config` as two CLI processes. */
@@ -114,7 +111,7 @@ export function startServices(config: Config): Services {
  * the moment from which a drain times only the drain, as the stage ceilings do.
  */
 export async function startServicesForDrain(config: Config, kafka: Kafka): Promise<Services & { readyAt: number }> {
-  const services = start(config, (s) => s.sinkJoined(kafka));
+  const services = start(config, (failed) => untilGroupStable(kafka, config.sink.groupId, failed));
   let readyAt: number | undefined;
   void services.sourceReady.then((at) => (readyAt = at));
   const deadline = Date.now() + 180_000;
