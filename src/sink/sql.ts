@@ -110,11 +110,13 @@ function singleStatements(mapping: Mapping, schema: string): Omit<TableStatement
       `SELECT ${collection}, s._tm_legacy_id, s.${key} FROM ${staging} s ` +
       `ON CONFLICT (collection, legacy_object_id) DO NOTHING`,
     // A parked older version of a row just written (or deleted) can never apply: it goes.
-    // Joined with staging, the plan probes tidemark_parked's primary key per staged row
-    // (it would hash the table's parked rows only if it thought them fewer than staging's).
+    // `id = ANY(ARRAY(…))` makes the plan probe tidemark_parked's primary key per staged
+    // id. A plain join with staging hashes every parked row of the table instead: 80 ms a
+    // 5,000-row batch with 200,000 parked (children loaded before their parents), 14 here.
     clearParked:
       `DELETE FROM ${ident(schema)}.tidemark_parked pk USING ${staging} s ` +
-      `WHERE pk.target_table = ${table} AND pk.id = s.${key} AND (pk._tm_ts, pk._tm_ord) <= (s._tm_ts, s._tm_ord)`,
+      `WHERE pk.target_table = ${table} AND pk.id = ANY (ARRAY(SELECT ${key} FROM ${staging})) ` +
+      `AND pk.id = s.${key} AND (pk._tm_ts, pk._tm_ord) <= (s._tm_ts, s._tm_ord)`,
     children: childStatements(mapping, schema, { target, staging, key }),
   };
 }

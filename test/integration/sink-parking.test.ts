@@ -11,6 +11,7 @@ import { createLogger } from '../../src/ops/logger.js';
 import { createApplier, type Applier, type ApplyOutcome } from '../../src/sink/apply.js';
 import type { Change } from '../../src/sink/changes.js';
 import { retryParked } from '../../src/sink/parked-retry.js';
+import { tableStatements } from '../../src/sink/sql.js';
 import { canonicalKey, legacyIdText, mappingFromYaml, transformDocument, uuidFor, type Mapping } from '../../src/transform/index.js';
 import { checkTargetTables, tableShapes } from '../../src/schema/index.js';
 import { dropTestSchema, isolatedConfig, migratedPool } from '../helpers/isolated.js';
@@ -126,6 +127,14 @@ const ids = async (table: string) => (await pool.query<{ id: string }>(`SELECT i
 const parked = async () =>
   (await pool.query<{ target_table: string; id: string; op: string; reason: string }>('SELECT target_table, id, op, reason FROM tidemark_parked ORDER BY id')).rows;
 
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
 class CapturingProducer {
   readonly sent: ProducerRecord[] = [];
   async send(record: ProducerRecord) {
@@ -179,6 +188,28 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     expect(written.upserted).toBe(2);
     expect((await parked()).map((p) => p.id)).toEqual([uuidFor('kids', k2)]);
     await pool.query('DELETE FROM tidemark_parked');
+  });
+
+  it('clears superseded parked versions by key lookups, without reading a large parked table whole', async () => {
+    const sql = tableStatements(MAPPINGS.find((m) => m.collection === 'kids')!, config.postgres.schema);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // 50,000 parked kids, none of them staged: a load that brings children before parents.
+      await client.query(
+        `INSERT INTO tidemark_parked (target_table, id, op, _tm_ts, _tm_ord, change, waiting_on, reason, source_topic, source_partition, source_offset)
+         SELECT 'kids', gen_random_uuid(), 'u', 1, 0, '{}', '{}', 'test', 't.kids', 0, 0 FROM generate_series(1, 50000)`,
+      );
+      await client.query('ANALYZE tidemark_parked');
+      await client.query(sql.createStaging);
+      await client.query(`INSERT INTO ${sql.staging} (id, _tm_ts, _tm_ord, _tm_op, _tm_legacy_id) SELECT gen_random_uuid(), 2, 0, 'u', '' FROM generate_series(1, 5000)`);
+      const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql.clearParked}`);
+      const scans = planNodes(rows[0]!['QUERY PLAN'][0]!.Plan).filter((n) => n['Relation Name'] === 'tidemark_parked' && n['Node Type'] !== 'ModifyTable');
+      expect(scans.map((n) => n['Node Type'])).toEqual([expect.stringMatching(/Index/)]);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('wakes a chain: a grandchild waits for a child that waits for a parent', async () => {
