@@ -73,13 +73,6 @@ export const SCHEMA = {
     },
     snapshotChunkSize: { kind: 'int', min: 1, max: 100000, default: 1000, doc: 'documents per snapshot chunk (progress is persisted per chunk)' },
     maxBatchSize: { kind: 'int', min: 1, max: 100000, default: 500, doc: 'change events per Kafka transaction' },
-    maxAwaitMs: {
-      kind: 'int',
-      min: 10,
-      max: 10000,
-      default: 50,
-      doc: 'longest a change-stream getMore waits for new events: also the longest a change that arrived while the previous transaction committed can wait on a quiet stream (more means fewer idle polls)',
-    },
     heartbeatIntervalMs: {
       kind: 'int',
       min: 100,

@@ -203,7 +203,7 @@ export class CollectionSource {
     const { config } = this.deps;
     const where = { db: config.mongo.database, collection: this.name };
     // A getMore returns up to a whole batch, so a backlog drains in full-size transactions.
-    const options: ChangeStreamOptions = { fullDocument: config.source.fullDocument, maxAwaitTimeMS: config.source.maxAwaitMs, batchSize: config.source.maxBatchSize };
+    const options: ChangeStreamOptions = { fullDocument: config.source.fullDocument, maxAwaitTimeMS: 250, batchSize: config.source.maxBatchSize };
     if (state.resumeToken) options.resumeAfter = tokenFromString(state.resumeToken);
     else options.startAtOperationTime = new Timestamp({ t: state.clusterTime.t, i: state.clusterTime.i });
     const stream = this.collection.watch<Document, ChangeEvent & Document>([], options);
