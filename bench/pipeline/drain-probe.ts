@@ -55,11 +55,12 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
     },
     async runA(): Promise<Measurement> {
       const { bed } = sb;
+      const run = ++runs;
       // Written afresh for every run: a resume point from setup would fall out of the
       // local server's capped oplog after a few pairs (each B run adds N entries too).
-      const changes = await writeChangesAfterStart(bed.mongo.db(`${ceilings.mongo.database}_${++runs}`), docs);
+      const changes = await writeChangesAfterStart(bed.mongo.db(`${ceilings.mongo.database}_${run}`), docs);
       const watch = await bareWatchDrain(changes, bed.config.source.fullDocument);
-      const produce = await produceTransactional(bed.kafka, `${bed.id}-ceil-${++runs}`, produceTopic, records, bed.config.source.maxBatchSize);
+      const produce = await produceTransactional(bed.kafka, `${bed.id}-ceil-${run}`, produceTopic, records, bed.config.source.maxBatchSize);
       const consume = await bareConsume(bed.kafka, bed.topic, bed.freshGroup(), n);
       await sb.reset();
       const sql = await sqlOnlyRun(sb);
