@@ -243,9 +243,9 @@ export function* stagingLines(sql: TableStatements, changes: readonly Change[]):
  */
 async function writeChanges(client: PoolClient, table: string, sql: TableStatements, changes: Change[]): Promise<{ upserted: number; deleted: number }> {
   await timed(table, 'copy', () => pipeline(Readable.from(copyChunks(stagingLines(sql, changes))), client.query(copyFrom(sql.copy))));
-  // One round trip: delete, tombstones, upsert, tombstone clean-up, id_map and the parked
-  // versions the batch supersedes (sql.merge).
-  const [deleted, , upserted] = await timed(table, 'merge', async () => (await client.query(sql.merge)) as unknown as pg.QueryResult[]);
+  // One round trip: parked rows locked, delete, tombstones, upsert, tombstone clean-up,
+  // id_map and the parked versions the batch supersedes (sql.merge).
+  const [, deleted, , upserted] = await timed(table, 'merge', async () => (await client.query(sql.merge)) as unknown as pg.QueryResult[]);
   await timed(table, 'children', () => applyChildren(client, sql, changes));
   // Rows actually changed: stale or replayed versions are no-ops and not counted.
   return { upserted: upserted?.rowCount ?? 0, deleted: deleted?.rowCount ?? 0 };

@@ -14,6 +14,7 @@ export interface TableStatements {
   copy: string;
   /** The mapped columns, in the order COPY lines carry them (the version and op columns follow). */
   dataColumns: string[];
+  lockParked: string;
   deleteRows: string;
   upsertTombstones: string;
   upsertRows: string;
@@ -21,8 +22,8 @@ export interface TableStatements {
   upsertIdMap: string;
   clearParked: string;
   /**
-   * deleteRows, upsertTombstones, upsertRows, deleteTombstones, upsertIdMap and
-   * clearParked as one multi-statement query (one round trip; results in that order).
+   * lockParked, deleteRows, upsertTombstones, upsertRows, deleteTombstones, upsertIdMap
+   * and clearParked as one multi-statement query (one round trip; results in that order).
    */
   merge: string;
   /** Child tables in depth-first order (parents before their children). */
@@ -53,7 +54,7 @@ export interface ChildStatements {
 
 export function tableStatements(mapping: Mapping, schema: string): TableStatements {
   const statements = singleStatements(mapping, schema);
-  return { ...statements, merge: [statements.deleteRows, statements.upsertTombstones, statements.upsertRows, statements.deleteTombstones, statements.upsertIdMap, statements.clearParked].join(';\n') };
+  return { ...statements, merge: [statements.lockParked, statements.deleteRows, statements.upsertTombstones, statements.upsertRows, statements.deleteTombstones, statements.upsertIdMap, statements.clearParked].join(';\n') };
 }
 
 function singleStatements(mapping: Mapping, schema: string): Omit<TableStatements, 'merge'> {
@@ -79,6 +80,15 @@ function singleStatements(mapping: Mapping, schema: string): Omit<TableStatement
       columns.map((c) => `${ident(c.column)} ${c.sqlType}`).join(', ') +
       `, _tm_ts bigint NOT NULL, _tm_ord integer NOT NULL, _tm_op "char" NOT NULL, _tm_legacy_id text NOT NULL) ON COMMIT DELETE ROWS`,
     copy: `COPY ${staging} (${stagedColumns.map(ident).join(', ')}) FROM STDIN`,
+    // A parked change is applied by whichever transaction wakes or retries it, not by the
+    // one that owns its partition, and neither sees the other's uncommitted rows: an older
+    // woken insert would survive a newer delete, each missing the other's row or tombstone.
+    // The taker holds the parked row (deleted) until it commits, so locking the parked rows
+    // of the staged keys first makes this transaction wait for it; the statements below
+    // then see what it wrote (READ COMMITTED: a new snapshot per statement).
+    lockParked:
+      `SELECT FROM ${ident(schema)}.tidemark_parked pk WHERE pk.target_table = ${table} ` +
+      `AND pk.id = ANY (ARRAY(SELECT ${key} FROM ${staging})) ORDER BY pk.id FOR UPDATE`,
     deleteRows:
       `DELETE FROM ${target} t USING ${staging} s WHERE s._tm_op = 'd' AND t.${key} = s.${key} ` +
       `AND (t._tm_ts, t._tm_ord) < (s._tm_ts, s._tm_ord)`,

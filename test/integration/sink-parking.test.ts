@@ -14,7 +14,7 @@ import { retryParked } from '../../src/sink/parked-retry.js';
 import { tableStatements } from '../../src/sink/sql.js';
 import { canonicalKey, legacyIdText, mappingFromYaml, transformDocument, uuidFor, type Mapping } from '../../src/transform/index.js';
 import { checkTargetTables, tableShapes } from '../../src/schema/index.js';
-import { dropTestSchema, isolatedConfig, migratedPool } from '../helpers/isolated.js';
+import { dropTestSchema, eventually, isolatedConfig, migratedPool } from '../helpers/isolated.js';
 
 const yaml = (collection: string, table: string, columns: string) =>
   mappingFromYaml(`collection: ${collection}\ntable: ${table}\nkey: { column: id }\nextra: extra\ncolumns:\n${columns}`, `${collection}.yaml`);
@@ -190,7 +190,7 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     await pool.query('DELETE FROM tidemark_parked');
   });
 
-  it('clears superseded parked versions by key lookups, without reading a large parked table whole', async () => {
+  it('locks and clears parked versions of staged rows by key lookups, without reading a large parked table whole', async () => {
     const sql = tableStatements(MAPPINGS.find((m) => m.collection === 'kids')!, config.postgres.schema);
     const client = await pool.connect();
     try {
@@ -203,13 +203,49 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
       await client.query('ANALYZE tidemark_parked');
       await client.query(sql.createStaging);
       await client.query(`INSERT INTO ${sql.staging} (id, _tm_ts, _tm_ord, _tm_op, _tm_legacy_id) SELECT gen_random_uuid(), 2, 0, 'u', '' FROM generate_series(1, 5000)`);
-      const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql.clearParked}`);
-      const scans = planNodes(rows[0]!['QUERY PLAN'][0]!.Plan).filter((n) => n['Relation Name'] === 'tidemark_parked' && n['Node Type'] !== 'ModifyTable');
-      expect(scans.map((n) => n['Node Type'])).toEqual([expect.stringMatching(/Index/)]);
+      for (const statement of [sql.lockParked, sql.clearParked]) {
+        const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${statement}`);
+        const scans = planNodes(rows[0]!['QUERY PLAN'][0]!.Plan).filter((n) => n['Relation Name'] === 'tidemark_parked' && n['Node Type'] !== 'ModifyTable');
+        expect(scans.map((n) => n['Node Type']), statement).toEqual([expect.stringMatching(/Index/)]);
+      }
     } finally {
       await client.query('ROLLBACK');
       client.release();
     }
+  });
+
+  // A woken (or retried) change is applied by a transaction that does not own its
+  // partition, while the owner may be applying a newer version of the same row. Neither
+  // sees the other's uncommitted writes, so without a common lock an older woken insert
+  // survived its own row's delete (a seller offer left behind in the live workload).
+  it('a change woken in one transaction and a newer delete of its row in another: the delete wins', async () => {
+    const [p, k] = [new ObjectId(), new ObjectId()];
+    await inTransaction('kids', [change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString('4') }, 40)]);
+    expect((await parked()).map((r) => r.id)).toEqual([uuidFor('kids', k)]);
+    const [waker, owner] = [await pool.connect(), await pool.connect()];
+    try {
+      // The parent arrives and wakes the kid, uncommitted...
+      await waker.query('BEGIN');
+      expect((await applier.apply(waker, 'parents', [change('parents', 'upsert', p, { name: 'race' }, 40)])).upserted).toBe(2);
+      // ...while the kid's own partition applies its delete: it must wait for the waker.
+      await owner.query('BEGIN');
+      const ownerPid = (await owner.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const deleting = applier.apply(owner, 'kids', [change('kids', 'delete', k, {}, 41)]);
+      await eventually('the owner waiting for a lock', async () => {
+        const { rows } = await waker.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [ownerPid]);
+        return rows.length === 1 ? true : undefined;
+      }, 10_000);
+      await waker.query('COMMIT');
+      await deleting;
+      await owner.query('COMMIT');
+    } finally {
+      waker.release();
+      owner.release();
+    }
+    expect(await ids('kids')).not.toContain(uuidFor('kids', k));
+    const tombstone = await pool.query('SELECT _tm_ts::int AS ts FROM tidemark_tombstones WHERE id = $1', [uuidFor('kids', k)]);
+    expect(tombstone.rows).toEqual([{ ts: 41 }]);
+    expect(await parked()).toEqual([]);
   });
 
   it('wakes a chain: a grandchild waits for a child that waits for a parent', async () => {
