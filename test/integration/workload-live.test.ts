@@ -119,7 +119,9 @@ async function differences(key: Mapping[], expected: AcceptedDocuments, kept: Ar
     const have = new Map(rows.map((r) => [r.id, r.legacy_id]));
     const missing = [...want.keys()].filter((id) => !have.has(id));
     const extra = [...have].filter(([id, legacy]) => !want.has(id) && !(m.collection === 'payments' && keptHex.has(legacy)));
-    if (missing.length > 0 || extra.length > 0) out.push(`${m.table}: ${missing.length} missing, ${extra.length} not in MongoDB`);
+    if (missing.length > 0 || extra.length > 0) {
+      out.push(`${m.table}: ${missing.length} missing, ${extra.length} not in MongoDB${await traces(m.table, extra.map(([id]) => id))}`);
+    }
     for (const child of allChildMappings(m)) {
       const n = expected.tableRows.get(child.table) ?? 0;
       const { rows: c } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${pg.escapeIdentifier(child.table)}`);
@@ -137,4 +139,18 @@ async function differences(key: Mapping[], expected: AcceptedDocuments, kept: Ar
     }
   }
   return out;
+}
+
+/** What the sink's bookkeeping says of rows that should be gone: a tombstone means their delete was applied. */
+async function traces(table: string, ids: string[]): Promise<string> {
+  if (ids.length === 0) return '';
+  const { rows } = await pool.query<{ id: string; row_ts: string; tombstone_ts: string | null; parked: string | null }>(
+    `SELECT t.id::text, t._tm_ts::text AS row_ts, tb._tm_ts::text AS tombstone_ts, pk.op || ' ' || pk.reason AS parked
+     FROM ${pg.escapeIdentifier(table)} t
+     LEFT JOIN tidemark_tombstones tb ON tb.target_table = $1 AND tb.id = t.id
+     LEFT JOIN tidemark_parked pk ON pk.target_table = $1 AND pk.id = t.id
+     WHERE t.id = ANY($2::uuid[]) LIMIT 5`,
+    [table, ids],
+  );
+  return rows.map((r) => `\n  ${r.id}: version ${r.row_ts}, tombstone ${r.tombstone_ts ?? 'none'}, parked ${r.parked ?? 'no'}`).join('');
 }
