@@ -212,6 +212,9 @@ export class CollectionSource {
     // Transactions stay one at a time and in order, so positions only move forward.
     let committing: Promise<void> = Promise.resolve();
     let committed = true; // that transaction has finished
+    // A read (getMore) sent while events were in hand, still unanswered when the previous
+    // transaction finished: those events went out, and its answer starts the next batch.
+    let pending: { event: Promise<ChangeEvent | null>; asked: number } | null = null;
     try {
       while (!signal.aborted) {
         const envelopes: ChangeEnvelope[] = [];
@@ -223,9 +226,15 @@ export class CollectionSource {
           // the server for more (under a steady load another getMore keeps finding new events and
           // the batch would wait until full). While it is still committing, more events join this
           // batch: group commit, so batches grow with the load instead of the transactions queueing.
-          if (envelopes.length > 0 && stream.bufferedCount() === 0 && committed) break;
-          const asked = this.now();
-          const event = (await stream.tryNext()) as ChangeEvent | null;
+          const inHand = envelopes.length > 0 && stream.bufferedCount() === 0;
+          if (inHand && committed) break;
+          pending ??= { event: stream.tryNext() as Promise<ChangeEvent | null>, asked: this.now() };
+          // The read waits up to maxAwaitTimeMS on a quiet stream: events in hand do not wait
+          // for it past the commit (they waited ~260 ms for a change that came during one).
+          if (inHand && (await Promise.race([pending.event.then(() => false), committing.then(() => true, () => true)]))) break;
+          const { event: read, asked } = pending;
+          pending = null;
+          const event = await read;
           if (!event) {
             this.caughtUpAtMs = asked; // everything visible when the poll was sent has been read
             break;
@@ -245,9 +254,11 @@ export class CollectionSource {
           this.observedClusterTime = ct;
         }
         if (last) state = { ...state, resumeToken: tokenToString(last.id), clusterTime: last.clusterTime, ordinal: last.ordinal };
-        // postBatchResumeToken: the position moves on even when this collection is idle.
-        const token = stream.resumeToken ? tokenToString(stream.resumeToken) : state.resumeToken;
-        const observed = stream.resumeToken ? clusterTimeFromToken(stream.resumeToken) : null;
+        // postBatchResumeToken: the position moves on even when this collection is idle. Not while a
+        // read is pending: the stream's token may already be that of an event it took for the next batch.
+        const streamToken = pending ? null : stream.resumeToken;
+        const token = streamToken ? tokenToString(streamToken) : state.resumeToken;
+        const observed = streamToken ? clusterTimeFromToken(streamToken) : null;
         if (observed && (!this.observedClusterTime || compareClusterTime(observed, this.observedClusterTime) > 0)) {
           this.observedClusterTime = observed;
         }
@@ -283,6 +294,7 @@ export class CollectionSource {
       return state;
     } finally {
       await committing.catch(() => undefined);
+      pending?.event.catch(() => undefined); // its events were not written: the next run reads them again
       await stream.close();
     }
   }
