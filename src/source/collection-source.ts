@@ -14,6 +14,13 @@ import { captureStartPosition } from './start-position.js';
 import { stateKey, type SourceState } from './state.js';
 import { TransactionalWriter, type RecordWriter, type WriterTarget } from './transactional-writer.js';
 
+/**
+ * How long a change-stream read sent while events are in hand may take before those events
+ * are written without its answer. Under load a getMore answers well within it (its events
+ * then share the transaction); on a quiet stream it would wait maxAwaitTimeMS (250 ms).
+ */
+const READ_GRACE_MS = 20;
+
 export interface CollectionSourceDeps {
   config: Config;
   db: Db;
@@ -214,7 +221,7 @@ export class CollectionSource {
     let committed = true; // that transaction has finished
     // A read (getMore) sent while events were in hand, still unanswered when the previous
     // transaction finished: those events went out, and its answer starts the next batch.
-    let pending: { event: Promise<ChangeEvent | null>; asked: number } | null = null;
+    let pending: { event: Promise<ChangeEvent | null>; asked: number; sentAt: number } | null = null;
     try {
       while (!signal.aborted) {
         const envelopes: ChangeEnvelope[] = [];
@@ -228,10 +235,12 @@ export class CollectionSource {
           // batch: group commit, so batches grow with the load instead of the transactions queueing.
           const inHand = envelopes.length > 0 && stream.bufferedCount() === 0;
           if (inHand && committed) break;
-          pending ??= { event: stream.tryNext() as Promise<ChangeEvent | null>, asked: this.now() };
-          // The read waits up to maxAwaitTimeMS on a quiet stream: events in hand do not wait
-          // for it past the commit (they waited ~260 ms for a change that came during one).
-          if (inHand && (await Promise.race([pending.event.then(() => false), committing.then(() => true, () => true)]))) break;
+          pending ??= { event: stream.tryNext() as Promise<ChangeEvent | null>, asked: this.now(), sentAt: performance.now() };
+          // On a quiet stream the read waits up to maxAwaitTimeMS: events in hand wait for it only
+          // until the commit is done and the read has had READ_GRACE_MS to answer (they used to wait
+          // ~260 ms for a change that came during a commit). Under load it answers within that and
+          // its events join this batch, as before.
+          if (inHand && (await Promise.race([pending.event.then(() => false), this.readOverdue(committing, pending.sentAt)]))) break;
           const { event: read, asked } = pending;
           pending = null;
           const event = await read;
@@ -297,6 +306,14 @@ export class CollectionSource {
       pending?.event.catch(() => undefined); // its events were not written: the next run reads them again
       await stream.close();
     }
+  }
+
+  /** Resolves true once `committing` has settled and the read sent at `sentAt` (performance.now()) has had READ_GRACE_MS. */
+  private async readOverdue(committing: Promise<void>, sentAt: number): Promise<true> {
+    await committing.catch(() => undefined);
+    const left = sentAt + READ_GRACE_MS - performance.now();
+    if (left > 0) await sleep(left);
+    return true;
   }
 
   private async commit(envelopes: ChangeEnvelope[], state: SourceState): Promise<void> {
