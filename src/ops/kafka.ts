@@ -35,13 +35,27 @@ export function createKafka(config: Config, logger: Logger, clientSuffix = ''): 
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        // kafkajs logs each retriable broker response (coordinator loading, leader moved) as
-        // an error and then retries it; only what it gives up on reaches our code as an error.
-        const response = level === logLevel.ERROR && typeof message === 'string' && message.startsWith('Response ');
-        const retrying = level === logLevel.ERROR && 'retryCount' in rest;
-        log[response ? 'debug' : retrying ? 'warn' : (LEVELS[level] ?? 'info')](rest, message);
+        log[kafkajsLogLevel(level, message, rest)](rest, message);
       },
   });
+}
+
+/** A transaction begun while the broker still writes the previous one's markers: retried in a few ms. */
+const MARKERS_PENDING = /concurrent operation on the same transaction/;
+
+/**
+ * Our level for a kafkajs log line. kafkajs logs each retriable broker response (coordinator
+ * loading, leader moved) as an error and then retries it; only what it gives up on reaches
+ * our code as an error, so a retry is a warning. A source beginning its next transaction
+ * right after a commit meets CONCURRENT_TRANSACTIONS routinely (dozens a minute on a busy
+ * stream): its first retries are debug, a longer run of them a warning.
+ */
+export function kafkajsLogLevel(level: number, message: unknown, rest: Record<string, unknown>): 'error' | 'warn' | 'info' | 'debug' {
+  if (level !== logLevel.ERROR) return LEVELS[level] ?? 'info';
+  if (typeof message === 'string' && message.startsWith('Response ')) return 'debug';
+  if (!('retryCount' in rest)) return 'error';
+  const routine = typeof message === 'string' && MARKERS_PENDING.test(message) && Number(rest.retryCount) < 3;
+  return routine ? 'debug' : 'warn';
 }
 
 /**
