@@ -11,6 +11,7 @@ import { createLogger } from '../../src/ops/logger.js';
 import { createApplier, type Applier, type ApplyOutcome } from '../../src/sink/apply.js';
 import type { Change } from '../../src/sink/changes.js';
 import { retryParked } from '../../src/sink/parked-retry.js';
+import { takeForRetry } from '../../src/sink/parking.js';
 import { tableStatements } from '../../src/sink/sql.js';
 import { canonicalKey, legacyIdText, mappingFromYaml, transformDocument, uuidFor, type Mapping } from '../../src/transform/index.js';
 import { checkTargetTables, tableShapes } from '../../src/schema/index.js';
@@ -214,38 +215,55 @@ describe('sink parking: physical foreign keys, any arrival order', () => {
     }
   });
 
-  // A woken (or retried) change is applied by a transaction that does not own its
+  // A woken or retried change is applied by a transaction that does not own its
   // partition, while the owner may be applying a newer version of the same row. Neither
   // sees the other's uncommitted writes, so without a common lock an older woken insert
   // survived its own row's delete (a seller offer left behind in the live workload).
-  it('a change woken in one transaction and a newer delete of its row in another: the delete wins', async () => {
+  async function ownerDeletesWhileTaken(takeAndApply: (taker: pg.PoolClient, p: ObjectId, k: ObjectId) => Promise<void>): Promise<void> {
     const [p, k] = [new ObjectId(), new ObjectId()];
     await inTransaction('kids', [change('kids', 'upsert', k, { parentId: p, amount: Decimal128.fromString('4') }, 40)]);
     expect((await parked()).map((r) => r.id)).toEqual([uuidFor('kids', k)]);
-    const [waker, owner] = [await pool.connect(), await pool.connect()];
+    const [taker, owner] = [await pool.connect(), await pool.connect()];
     try {
-      // The parent arrives and wakes the kid, uncommitted...
-      await waker.query('BEGIN');
-      expect((await applier.apply(waker, 'parents', [change('parents', 'upsert', p, { name: 'race' }, 40)])).upserted).toBe(2);
-      // ...while the kid's own partition applies its delete: it must wait for the waker.
+      // The kid is taken out of parking and written, uncommitted...
+      await taker.query('BEGIN');
+      await takeAndApply(taker, p, k);
+      // ...while its own partition applies its delete: that must wait for the taker.
       await owner.query('BEGIN');
       const ownerPid = (await owner.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const deleting = applier.apply(owner, 'kids', [change('kids', 'delete', k, {}, 41)]);
       await eventually('the owner waiting for a lock', async () => {
-        const { rows } = await waker.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [ownerPid]);
+        const { rows } = await taker.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [ownerPid]);
         return rows.length === 1 ? true : undefined;
       }, 10_000);
-      await waker.query('COMMIT');
+      await taker.query('COMMIT');
       await deleting;
       await owner.query('COMMIT');
     } finally {
-      waker.release();
+      taker.release();
       owner.release();
     }
     expect(await ids('kids')).not.toContain(uuidFor('kids', k));
     const tombstone = await pool.query('SELECT _tm_ts::int AS ts FROM tidemark_tombstones WHERE id = $1', [uuidFor('kids', k)]);
     expect(tombstone.rows).toEqual([{ ts: 41 }]);
     expect(await parked()).toEqual([]);
+  }
+
+  it('a change woken in one transaction and a newer delete of its row in another: the delete wins', async () => {
+    await ownerDeletesWhileTaken(async (waker, p) => {
+      expect((await applier.apply(waker, 'parents', [change('parents', 'upsert', p, { name: 'race' }, 40)])).upserted).toBe(2);
+    });
+  });
+
+  it('a change taken by the parked-change retry and a newer delete of its row in another transaction: the delete wins', async () => {
+    await ownerDeletesWhileTaken(async (retrier, p, k) => {
+      // The parent was written without waking the kid (as when it committed while the kid was being parked).
+      await retrier.query(`INSERT INTO parents (id, name, extra, _tm_ts, _tm_ord) VALUES ($1, 'missed', '{}', 40, 0)`, [uuidFor('parents', p)]);
+      await retrier.query(`INSERT INTO id_map (collection, legacy_object_id, new_id) VALUES ('parents', $1, $2)`, [p.toHexString(), uuidFor('parents', p)]);
+      const taken = await takeForRetry(retrier, applier.tables, 10, 0);
+      expect(taken.map((t) => t.change.key)).toEqual([canonicalKey(k)]);
+      expect((await applier.apply(retrier, 'kids', taken.map((t) => t.change))).upserted).toBe(1);
+    });
   });
 
   it('wakes a chain: a grandchild waits for a child that waits for a parent', async () => {
