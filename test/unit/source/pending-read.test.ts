@@ -54,28 +54,41 @@ const until = async (what: string, check: () => boolean) => {
   }
 };
 
+/** A source streaming from `ScriptedStream` into a writer whose commits the test finishes one by one. */
+function scriptedSource() {
+  const stream = new ScriptedStream();
+  const db = { collection: () => ({ watch: () => stream }) } as unknown as Db;
+  const commits: Array<{ events: number[]; state: SourceState; finish: () => void }> = [];
+  const writer = () => ({
+    connect: async () => {},
+    disconnect: async () => {},
+    commit: (envelopes: ChangeEnvelope[], state: SourceState) =>
+      new Promise<void>((finish) => commits.push({ events: envelopes.map((e) => e.source.clusterTimeSeconds - 0x65000000), state, finish })),
+  });
+  const source = new CollectionSource('payments', {
+    config: loadConfig({ env: {} }), db, kafka: {} as Kafka, topic: 't', stateTopic: 's', schemaId: 1,
+    logger: createLogger({ level: 'silent' }), reloadState: async () => undefined, writer,
+  });
+  const start: SourceState = {
+    phase: 'stream', start: { token: null, clusterTime: { t: 0x65000000, i: 0 } }, snapshotLastKey: null, snapshotCount: 0,
+    resumeToken: tokenToString(token(0)), clusterTime: { t: 0x65000000, i: 0 }, ordinal: 0, updatedAtMs: 0,
+  };
+  const stop = new AbortController();
+  const running = source.run(stop.signal, start);
+  return {
+    stream,
+    commits,
+    async stop() {
+      stop.abort();
+      stream.reads.at(-1)?.(null);
+      await running;
+    },
+  };
+}
+
 describe('source: a read pending while events go out', () => {
   it('writes the events in hand once the commit is done, with the position of the last one taken', async () => {
-    const stream = new ScriptedStream();
-    const db = { collection: () => ({ watch: () => stream }) } as unknown as Db;
-    const commits: Array<{ events: number[]; state: SourceState; finish: () => void }> = [];
-    const writer = () => ({
-      connect: async () => {},
-      disconnect: async () => {},
-      commit: (envelopes: ChangeEnvelope[], state: SourceState) =>
-        new Promise<void>((finish) => commits.push({ events: envelopes.map((e) => e.source.clusterTimeSeconds - 0x65000000), state, finish })),
-    });
-    const config = loadConfig({ env: {} });
-    const source = new CollectionSource('payments', {
-      config, db, kafka: {} as Kafka, topic: 't', stateTopic: 's', schemaId: 1,
-      logger: createLogger({ level: 'silent' }), reloadState: async () => undefined, writer,
-    });
-    const start: SourceState = {
-      phase: 'stream', start: { token: null, clusterTime: { t: 0x65000000, i: 0 } }, snapshotLastKey: null, snapshotCount: 0,
-      resumeToken: tokenToString(token(0)), clusterTime: { t: 0x65000000, i: 0 }, ordinal: 0, updatedAtMs: 0,
-    };
-    const stop = new AbortController();
-    const running = source.run(stop.signal, start);
+    const { stream, commits, stop } = scriptedSource();
 
     // Event 1 goes out alone; its transaction stays open.
     await until('the first read', () => stream.reads.length === 1);
@@ -101,32 +114,11 @@ describe('source: a read pending while events go out', () => {
     expect(commits[2]!.events).toEqual([3]);
     expect(commits[2]!.state.resumeToken).toBe(tokenToString(token(3)));
     commits[2]!.finish();
-
-    stop.abort();
-    stream.reads.at(-1)?.(null);
-    await running;
+    await stop();
   });
 
   it('under load the read answers within its grace and its events share the transaction', async () => {
-    const stream = new ScriptedStream();
-    const db = { collection: () => ({ watch: () => stream }) } as unknown as Db;
-    const commits: Array<{ events: number[]; finish: () => void }> = [];
-    const writer = () => ({
-      connect: async () => {},
-      disconnect: async () => {},
-      commit: (envelopes: ChangeEnvelope[]) =>
-        new Promise<void>((finish) => commits.push({ events: envelopes.map((e) => e.source.clusterTimeSeconds - 0x65000000), finish })),
-    });
-    const source = new CollectionSource('payments', {
-      config: loadConfig({ env: {} }), db, kafka: {} as Kafka, topic: 't', stateTopic: 's', schemaId: 1,
-      logger: createLogger({ level: 'silent' }), reloadState: async () => undefined, writer,
-    });
-    const start: SourceState = {
-      phase: 'stream', start: { token: null, clusterTime: { t: 0x65000000, i: 0 } }, snapshotLastKey: null, snapshotCount: 0,
-      resumeToken: tokenToString(token(0)), clusterTime: { t: 0x65000000, i: 0 }, ordinal: 0, updatedAtMs: 0,
-    };
-    const stop = new AbortController();
-    const running = source.run(stop.signal, start);
+    const { stream, commits, stop } = scriptedSource();
     await until('the first read', () => stream.reads.length === 1);
     stream.reads[0]!(insert(1));
     await until('the first commit', () => commits.length === 1);
@@ -138,8 +130,6 @@ describe('source: a read pending while events go out', () => {
     await until('the second commit', () => commits.length === 2);
     expect(commits[1]!.events).toEqual([2, 3]);
     commits[1]!.finish();
-    stop.abort();
-    stream.reads.at(-1)?.(null);
-    await running;
+    await stop();
   });
 });
