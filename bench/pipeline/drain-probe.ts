@@ -58,8 +58,12 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
       const run = ++runs;
       // Written afresh for every run: a resume point from setup would fall out of the
       // local server's capped oplog after a few pairs (each B run adds N entries too).
-      const changes = await writeChangesAfterStart(bed.mongo.db(`${ceilings.mongo.database}_${run}`), docs);
+      const db = bed.mongo.db(`${ceilings.mongo.database}_${run}`);
+      const changes = await writeChangesAfterStart(db, docs);
       const watch = await bareWatchDrain(changes, bed.config.source.fullDocument);
+      // Each run's N documents would stay in the local server's heap until teardown: at 7
+      // pairs, 14 databases of them ran it out of memory. Dropped once read, untimed.
+      await db.dropDatabase();
       const produce = await produceTransactional(bed.kafka, `${bed.id}-ceil-${run}`, produceTopic, records, bed.config.source.maxBatchSize);
       const consume = await bareConsume(bed.kafka, bed.topic, bed.freshGroup(), n);
       await sb.reset();
@@ -110,6 +114,7 @@ export function drainProbe(ctx: BenchContext): PairedProbe {
         }
       } finally {
         await pipeline.stop();
+        await bed.mongo.db(config.mongo.database).dropDatabase();
       }
     },
     async teardown() {

@@ -101,6 +101,8 @@ export function latencyProbe(ctx: BenchContext): FigureProbe {
         });
         const perRole = Object.entries(cpu).map(([role, s]) => `${role} ${(s / wallSeconds).toFixed(2)}`).join(', ');
         ctx.log(`end-to-end-latency: ${load} % (${Math.round(perSecond)}/s): p50 ${figures[`load${load}P50Ms`]} ms, p99 ${figures[`load${load}P99Ms`]} ms; busy cores: ${perRole}`);
+        // After the figures: the tap notes the deletes' records under the same row ids.
+        await clearLoad(bed, poller, () => pipeline?.error);
       }
       return figures;
     },
@@ -126,9 +128,10 @@ async function atRate(bed: Bed, tap: KafkaTap, parents: Parents, perSecond: numb
   const pending = new Map<string, number>();
   const samples: Array<Sample & { id: string }> = [];
   let writing = true;
+  let abandoned = false;
   const polling = (async () => {
     let previous = Date.now();
-    while (writing || pending.size > 0) {
+    while (!abandoned && (writing || pending.size > 0)) {
       if (failed()) throw failed();
       await new Promise((r) => setTimeout(r, 5));
       const now = Date.now();
@@ -150,11 +153,14 @@ async function atRate(bed: Bed, tap: KafkaTap, parents: Parents, perSecond: numb
       previous = now;
     }
   })();
+  // Its failure is raised below, once the writes are done.
+  polling.catch(() => undefined);
   // Made before the clock starts: generating documents is the bench's work, not tidemark's.
   const prepared = Array.from({ length: Math.ceil(perSecond * seconds) + 1 }, () => {
     const doc = mediumDocument(rng, parents);
     return { doc, id: uuidFor(BENCH_COLLECTION, doc._id as ObjectId) };
   });
+  let timer: NodeJS.Timeout | undefined;
   try {
     const started = Date.now();
     let written = 0;
@@ -169,12 +175,19 @@ async function atRate(bed: Bed, tap: KafkaTap, parents: Parents, perSecond: numb
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-  } finally {
     writing = false;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${pending.size} documents still not in PostgreSQL 120 s after the writes`)), 120_000);
+    });
+    await Promise.race([polling, late]);
+    return samples;
+  } finally {
+    clearTimeout(timer);
+    // A poll left running after a failure would query the schema teardown drops.
+    writing = false;
+    abandoned = true;
+    await polling.catch(() => undefined);
   }
-  const waited = Promise.race([polling, new Promise((_, reject) => setTimeout(() => reject(new Error(`${pending.size} documents still not in PostgreSQL 120 s after the writes`)), 120_000))]);
-  await waited;
-  return samples;
 }
 
 interface KafkaTap {
@@ -218,6 +231,23 @@ async function kafkaTap(bed: Bed): Promise<KafkaTap> {
 async function expectRows(poller: pg.Client, ids: string[]): Promise<void> {
   const present = await rowsPresent(poller, ids);
   if (present !== ids.length) throw new Error(`${ids.length - present} of ${ids.length} rows missing from PostgreSQL after the sink's offsets passed them`);
+}
+
+/**
+ * Deletes the load's documents and waits until the pipeline has deleted their rows, untimed.
+ * Left in place, the full bench's three runs (~700,000 medium documents) ran the local
+ * Mongo server's heap out; this way it holds one load's at most.
+ */
+async function clearLoad(bed: Bed, poller: pg.Client, failed: () => unknown): Promise<void> {
+  await bed.db.collection(BENCH_COLLECTION).deleteMany({});
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (failed()) throw failed();
+    const { rows } = await poller.query<{ n: number }>('SELECT count(*)::int AS n FROM payments');
+    if (rows[0]!.n === 0) return;
+    if (Date.now() > deadline) throw new Error(`${rows[0]!.n} rows still in PostgreSQL 180 s after their documents were deleted`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function rowsPresent(poller: pg.Client, ids: string[]): Promise<number> {
