@@ -14,25 +14,27 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /**
  * The compiled CLI run as `tidemark <args>` in a child process of the bench (CPU role
- * node-source or node-sink, by service; node-children otherwise). With `onLog`, its
- * stdout (pino JSON lines) is read and each line's `msg` passed on.
+ * node-source or node-sink, by service; node-children otherwise). Its stdout (pino JSON
+ * lines) is read: warnings and errors go on to the bench's stderr, so a stall or a retry
+ * in a measured run can be told from noise, and with `onLog` each line's `msg` is passed on.
  */
 export function spawnCli(args: string[], onLog?: (msg: string) => void): ChildProcess {
   const script = `import(${JSON.stringify(CLI)}).then((m) => m.main(${JSON.stringify(args)}))`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: configFileEnv(),
-    stdio: ['ignore', onLog ? 'pipe' : 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  if (onLog && child.stdout) {
-    // Read to the end even when no longer interested: a full pipe would block the child.
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        onLog(String((JSON.parse(line) as { msg?: unknown }).msg));
-      } catch {
-        // not a log line
-      }
-    });
-  }
+  // Read to the end even when no longer interested: a full pipe would block the child.
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let entry: { level?: unknown; msg?: unknown };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      return; // not a log line
+    }
+    if (typeof entry.level === 'number' && entry.level >= 40) process.stderr.write(`[tidemark ${args[0]}] ${line}\n`);
+    onLog?.(String(entry.msg));
+  });
   return child;
 }
 
