@@ -240,14 +240,10 @@ async function expectRows(poller: pg.Client, ids: string[]): Promise<void> {
  */
 async function clearLoad(bed: Bed, poller: pg.Client, failed: () => unknown): Promise<void> {
   await bed.db.collection(BENCH_COLLECTION).deleteMany({});
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (failed()) throw failed();
-    const { rows } = await poller.query<{ n: number }>('SELECT count(*)::int AS n FROM payments');
-    if (rows[0]!.n === 0) return;
-    if (Date.now() > deadline) throw new Error(`${rows[0]!.n} rows still in PostgreSQL 180 s after their documents were deleted`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  let left = 0;
+  const count = async () => (await poller.query<{ n: number }>('SELECT count(*)::int AS n FROM payments')).rows[0]!.n;
+  await pollUntil(async () => (left = await count()) === 0, { timeoutMs: 180_000, everyMs: 250, failed },
+    () => `${left} rows still in PostgreSQL 180 s after their documents were deleted`);
 }
 
 async function rowsPresent(poller: pg.Client, ids: string[]): Promise<number> {
@@ -256,12 +252,18 @@ async function rowsPresent(poller: pg.Client, ids: string[]): Promise<number> {
 }
 
 async function waitVisible(poller: pg.Client, ids: string[], timeoutMs: number, failed: () => unknown): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  await pollUntil(async () => (await rowsPresent(poller, ids)) === ids.length, { timeoutMs, everyMs: 100, failed },
+    () => 'the pipeline did not deliver the warm-up document');
+}
+
+/** Polls `done` every `everyMs` until it holds; fails at once when the pipeline has failed, and after `timeoutMs` with `late()`. */
+async function pollUntil(done: () => Promise<boolean>, opts: { timeoutMs: number; everyMs: number; failed: () => unknown }, late: () => string): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
-    if (failed()) throw failed();
-    if ((await rowsPresent(poller, ids)) === ids.length) return;
-    if (Date.now() > deadline) throw new Error('the pipeline did not deliver the warm-up document');
-    await new Promise((r) => setTimeout(r, 100));
+    if (opts.failed()) throw opts.failed();
+    if (await done()) return;
+    if (Date.now() > deadline) throw new Error(late());
+    await new Promise((r) => setTimeout(r, opts.everyMs));
   }
 }
 
